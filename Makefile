@@ -1,0 +1,46 @@
+# Two commands do all the set-up: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORPUS := corpus
+BUILD := build
+
+.PHONY: demo test lint bench bench-quick clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when pyproject.toml changes (a second `make demo` is fast).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,scale]'
+	touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	$(BIN)/kg build $(CORPUS) -o $(BUILD)
+	@echo
+	@echo "Made: $(BUILD)/ (see the summary above)"
+	@echo "Try next:"
+	@echo "  $(BIN)/kg build --help"
+
+# Browser tests need Debian's chromium; install it when missing (root on a fresh machine).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: $(VENV)/.installed-test chromium
+	$(BIN)/ruff check kg tests
+	$(BIN)/mypy kg
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check kg tests
+	$(BIN)/mypy kg
+
+clean:
+	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
