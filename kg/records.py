@@ -122,3 +122,15 @@ class Extraction:
     relations: tuple[Relation, ...] = ()
     claims: tuple[Claim, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ClaimCluster:
+    """Claims from different documents that state the same thing (cross-document graph)."""
+
+    id: str  # IRI, Iris.cluster(key)
+    label: str  # representative claim text
+    members: tuple[str, ...]  # claim IRIs, sorted
+    sources: int  # documents that support it
+    independent_sources: int  # after folding syndicated copies and outlets that only repeat another
+    contradicts: tuple[str, ...] = ()  # IRIs of contradicting clusters
