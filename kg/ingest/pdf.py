@@ -55,19 +55,31 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     return {key for key, n in counts.items() if n > len(pages) / 2}
 
 
+_BULLET = re.compile(r"^(?:[-•*▪◦] |\(?\d{1,2}[.)] |\(?[a-z][.)] )")
+
+
 def reflow(lines: list[str]) -> str:
-    """Joins wrapped lines into paragraphs: a line ends its paragraph when it is short or ends a sentence
-    and the next starts with a capital, or when the next line is a bullet."""
+    """Joins wrapped lines into paragraphs (blank line between paragraphs, list items one a line).
+
+    A line ends its paragraph when it ends a sentence and is clearly shorter than a full line, or when it is
+    short, unpunctuated and followed by a capital (a heading). A word broken by a hyphen keeps the hyphen
+    (compounds such as "open-weight" are far more common than hyphenated syllables)."""
     if not lines:
         return ""
-    full = sorted(len(ln) for ln in lines)[int(len(lines) * 0.9)] if lines else 0
+    full = sorted(len(ln) for ln in lines)[int(len(lines) * 0.9)]
     out: list[str] = [lines[0]]
+    in_list = bool(_BULLET.match(lines[0]))
     for prev, line in itertools.pairwise(lines):
-        short = len(prev) < 0.7 * full
-        bullet = line[:2] in ("- ", "• ", "* ") or bool(re.match(r"\d+\.\s", line))
-        sentence_end = bool(_END_OF_SENTENCE.search(prev)) and line[:1].isupper()
-        if bullet or (short and (sentence_end or not prev[-1:].isalnum() or line[:1].isupper())):
-            out.append("\n\n" if not bullet else "\n")
+        bullet = bool(_BULLET.match(line))
+        ends_sentence = bool(_END_OF_SENTENCE.search(prev))
+        heading = len(prev) < 0.7 * full and not ends_sentence and prev[-1:] not in (",", "-") and line[:1].isupper()
+        last_line = ends_sentence and len(prev) < 0.85 * full
+        if bullet:
+            out.append("\n" if in_list else "\n\n")
+            in_list = True
+        elif heading or last_line:
+            out.append("\n\n")
+            in_list = False
         elif prev.endswith("-") and line[:1].isalpha():
             out.append("")
         else:
