@@ -1,0 +1,192 @@
+"""How many independent sources support a claim: syndicated copies and outlets that repeat another count once.
+
+Documents supporting one claim cluster are grouped with a union-find; each group is one independent source.
+Two documents fall into one group when
+
+- ``near-duplicate``: their texts share most word 5-shingles (Jaccard >= 0.8, or the shorter one's shingles are
+  >= 90% contained in the longer one: a syndicated copy with a different header or an extra paragraph);
+- ``same-title``: their normalised titles are equal and at least five words long (syndication keeps headlines);
+- ``repeats-outlet``: the supporting claim in one credits an outlet or organisation (reported by / attributed to)
+  that published the other, and is not itself published by it;
+- ``same-publisher``: both come from the same publisher (an outlet repeating itself is still one voice).
+
+The method is described in ``docs/claim-clustering.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+_WORD = re.compile(r"\w+")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_HOST_NOISE = {"www", "amp", "m", "mobile", "news", "en", "edition"}
+_SUFFIXES = {"com", "org", "net", "edu", "gov", "co", "uk", "cn", "hk", "sg", "io", "ai", "info", "int", "eu"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document supporting a cluster, with what the independence rules read."""
+
+    id: str  # document IRI
+    text: str
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    credits: tuple[str, ...] = ()  # names and aliases of whom its supporting claims credit
+
+
+@dataclass(frozen=True)
+class IndependenceParams:
+    shingle_size: int = 5
+    jaccard: float = 0.8
+    containment: float = 0.9
+    min_shingles: int = 20  # shorter texts are compared by Jaccard only
+    min_title_words: int = 5
+
+
+@dataclass(frozen=True, order=True)
+class Fold:
+    """Why ``source`` counts together with ``other``."""
+
+    source: str
+    other: str
+    rule: str  # "near-duplicate" | "same-title" | "repeats-outlet" | "same-publisher"
+
+
+@dataclass(frozen=True)
+class Independence:
+    groups: tuple[tuple[str, ...], ...]  # document IRIs; one group per independent source, sorted
+    folds: tuple[Fold, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.groups)
+
+
+ShingleCache = MutableMapping[str, frozenset[int]]
+
+
+def name_key(name: str) -> str:
+    """Case, accents, punctuation and a leading "The" do not matter: "The Business Times" ~ "business times"."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    words = _NON_ALNUM.sub(" ", folded).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def host_name(url: str | None) -> str | None:
+    """The distinctive label of a URL's host: ``https://www.scmp.com/x`` -> ``scmp``."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    labels = [label for label in host.split(".") if label and label not in _HOST_NOISE]
+    while len(labels) > 1 and labels[-1] in _SUFFIXES:
+        labels.pop()
+    return labels[-1] if labels else None
+
+
+def publisher_keys(source: Source) -> frozenset[str]:
+    keys = {name_key(source.publisher)} if source.publisher else set()
+    host = host_name(source.url)
+    if host:
+        keys.add(host)
+    keys.discard("")
+    return frozenset(keys)
+
+
+def shingles(text: str, size: int) -> frozenset[int]:
+    """Hashed word ``size``-grams of a text (case-folded); the hash is stable within a process."""
+    words = [w.casefold() for w in _WORD.findall(text)]
+    if len(words) < size:
+        return frozenset({hash(tuple(words))}) if words else frozenset()
+    return frozenset(hash(tuple(words[i : i + size])) for i in range(len(words) - size + 1))
+
+
+def near_duplicate(a: frozenset[int], b: frozenset[int], params: IndependenceParams) -> bool:
+    if not a or not b:
+        return False
+    inter = len(a & b)
+    if inter / len(a | b) >= params.jaccard:
+        return True
+    smaller = min(len(a), len(b))
+    return smaller >= params.min_shingles and inter / smaller >= params.containment
+
+
+class _UnionFind:
+    def __init__(self, items: Iterable[str]) -> None:
+        self.parent = {i: i for i in items}
+
+    def find(self, x: str) -> str:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def independence(
+    sources: Sequence[Source],
+    params: IndependenceParams | None = None,
+    cache: ShingleCache | None = None,
+) -> Independence:
+    """Group the sources of one cluster into independent sources (deterministic: sorted by document IRI)."""
+    p = params or IndependenceParams()
+    by_id: dict[str, Source] = {}
+    for src in sorted(sources, key=lambda s: s.id):
+        if src.id in by_id:  # one document, several claims: pool their credits
+            old = by_id[src.id]
+            by_id[src.id] = Source(old.id, old.text, old.title, old.publisher, old.url, (*old.credits, *src.credits))
+        else:
+            by_id[src.id] = src
+    ids = sorted(by_id)
+    uf = _UnionFind(ids)
+    folds: list[Fold] = []
+    shingle_cache: ShingleCache = cache if cache is not None else {}
+
+    def shingled(src: Source) -> frozenset[int]:
+        if src.id not in shingle_cache:
+            shingle_cache[src.id] = shingles(src.text, p.shingle_size)
+        return shingle_cache[src.id]
+
+    pubs = {i: publisher_keys(by_id[i]) for i in ids}
+    credits = {i: frozenset(name_key(c) for c in by_id[i].credits) - {""} for i in ids}
+    for x, a in enumerate(ids):
+        for b in ids[x + 1 :]:
+            rule = _rule(by_id[a], by_id[b], pubs, credits, shingled, p)
+            if rule:
+                folds.append(Fold(b, a, rule))
+                uf.union(a, b)
+    groups: dict[str, list[str]] = {}
+    for i in ids:
+        groups.setdefault(uf.find(i), []).append(i)
+    return Independence(tuple(sorted(tuple(g) for g in groups.values())), tuple(folds))
+
+
+def _rule(
+    a: Source,
+    b: Source,
+    pubs: dict[str, frozenset[str]],
+    credits: dict[str, frozenset[str]],
+    shingled: Callable[[Source], frozenset[int]],
+    p: IndependenceParams,
+) -> str:
+    if near_duplicate(shingled(a), shingled(b), p):
+        return "near-duplicate"
+    if a.title and b.title:
+        ta, tb = name_key(a.title), name_key(b.title)
+        if ta == tb and len(ta.split()) >= p.min_title_words:
+            return "same-title"
+    if pubs[a.id] & pubs[b.id]:
+        return "same-publisher"
+    if (credits[a.id] & pubs[b.id]) or (credits[b.id] & pubs[a.id]):
+        return "repeats-outlet"
+    return ""
