@@ -68,7 +68,8 @@ class SeedKB:
         for ent in self.entities:
             for form in dict.fromkeys(ent.surface_forms):
                 exact[form].append(ent)
-            for form in dict.fromkeys(f.casefold() for f in ent.surface_forms):
+            # acronyms ("US", "HAI", "BIS") only match as written: "us" and "Hai" are other words
+            for form in dict.fromkeys(f.casefold() for f in ent.surface_forms if not _is_acronym(f)):
                 folded[form].append(ent)
         object.__setattr__(self, "_by_iri", {e.iri: e for e in self.entities})
         object.__setattr__(self, "_exact", {k: tuple(v) for k, v in exact.items()})
@@ -83,16 +84,25 @@ class SeedKB:
     def lookup(self, surface: str) -> tuple[SeedEntity, ...]:
         """Entities named ``surface`` (label, alias or demonym): exact match first, then case-insensitive.
 
-        Several entities come back only for a label declared ambiguous on each of them.
+        The case-insensitive fallback skips all-lowercase input ("time", "us" are words, not "Time" or "US")
+        and never matches an acronym written differently. Several entities come back only for a label
+        declared ambiguous (``kg:ambiguousLabel``) on each of them.
         """
         hit = self._exact.get(surface)
         if hit:
             return hit
+        if surface == surface.lower():
+            return ()
         return self._folded.get(surface.casefold(), ())
 
     def surface_forms(self) -> tuple[str, ...]:
         """Every label, alias and demonym in the seed, sorted (for gazetteers)."""
         return tuple(sorted(self._exact))
+
+
+def _is_acronym(form: str) -> bool:
+    """No lowercase letter and at least one uppercase one: "US", "U.S.", "G7", "TC260"."""
+    return not any(ch.islower() for ch in form) and any(ch.isupper() for ch in form)
 
 
 def entity_classes(ontology: rdflib.Graph) -> frozenset[str]:
