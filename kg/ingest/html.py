@@ -87,7 +87,8 @@ def read_html(data: bytes, source: Source) -> Parsed:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     body = getattr(result, "body", None) if result is not None else None
-    if body is None:
+    text = clean_text(tree_to_text(body)) if body is not None else ""
+    if not text:
         out.problems.append(source.problem("no main text found in this HTML page; is it an article?"))
         return out
     complaints: list[str] = []
@@ -105,7 +106,7 @@ def read_html(data: bytes, source: Source) -> Parsed:
     if complaints:
         out.problems.append(source.problem("; ".join(complaints)))
     out.drafts.append(
-        Draft(format="html", text=clean_text(tree_to_text(body)), sha256=sha256_hex(data), url=meta.url,
+        Draft(format="html", text=text, sha256=sha256_hex(data), url=meta.url,
               title=meta.title, publisher=meta.publisher, date=meta.date, authors=meta.authors)
     )
     return out

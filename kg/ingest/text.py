@@ -8,6 +8,8 @@ from charset_normalizer import from_bytes
 
 from kg.ingest.common import Draft, Parsed, Source, clean_text, sha256_hex
 
+_TIE = 0.05  # charset-normalizer "chaos" difference treated as a tie
+
 
 @dataclass(frozen=True)
 class Decoded:
@@ -26,13 +28,19 @@ def decode(data: bytes) -> Decoded:
         if "\x00" in text:
             return Decoded(None, error="contains NUL bytes: this looks like a binary file, not text")
         return Decoded(text)
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
+    matches = list(from_bytes(data))
+    if not matches:
         return Decoded(None, error=f"cannot decode: {utf8_error} and no other encoding fits; save it as UTF-8")
-    text = str(best)
+    best = matches[0]
+    # Short single-byte texts fit several code pages almost equally well; Windows-1252 is by far the most
+    # common legacy encoding of English and Western European text, so it wins a near tie.
+    western = [m for m in matches if "cp1252" in m.could_be_from_charset and m.chaos <= best.chaos + _TIE]
+    encoding = "cp1252" if western else str(best.encoding)
+    text = data.decode("cp1252", errors="replace") if western else str(best)
     if "\x00" in text:
         return Decoded(None, error="contains NUL bytes: this looks like a binary file, not text")
-    return Decoded(text, warning=f"{utf8_error}; read as {best.encoding} (a guess): save it as UTF-8 to be sure")
+    warning = f"{utf8_error}; read as {encoding} (a guess)"
+    return Decoded(text, warning=warning + ": save it as UTF-8 to be sure")
 
 
 def read_txt(data: bytes, source: Source) -> Parsed:
