@@ -129,8 +129,12 @@ def _parse(path: Path) -> rdflib.Graph:
     except FileNotFoundError as err:
         raise InputError(f"{path}: file not found; is settings.ontology_dir right?") from err
     except Exception as err:  # rdflib raises many parser exception types
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"{path}: not valid Turtle ({first}); fix the syntax and rerun") from err
+        text = str(err)
+        line = re.search(r"at line (\d+)", text)
+        reason = re.search(r"Bad syntax \(([^)]*)\)", text)
+        where = f"{path}:{line.group(1)}" if line else str(path)
+        why = reason.group(1) if reason else (text.strip().splitlines() or [type(err).__name__])[0]
+        raise InputError(f"{where}: not valid Turtle ({why}); fix the syntax and rerun") from err
     return graph
 
 
@@ -229,7 +233,7 @@ def _check_facts(entities: list[SeedEntity], where: dict[str, Path], iris: Iris)
         for prop, obj in ent.facts:
             if obj.startswith(entity_ns) and obj not in known:
                 raise InputError(
-                    f"{where[ent.key]}: e:{ent.key} kg:{prop} e:{obj[len(entity_ns):]}, but that entity is not "
+                    f"{where[ent.key]}: e:{ent.key} kg:{prop} e:{obj[len(entity_ns) :]}, but that entity is not "
                     "defined in any seed file; add it or fix the key"
                 )
 
