@@ -101,3 +101,8 @@ class Iris:
 
     def activity(self, tool_version: str, config_hash: str) -> str:
         return f"{self.base}activity/{quote(tool_version, safe='-._~')}-{config_hash}"
+
+    def namespaces(self) -> dict[str, str]:
+        """Short prefixes for the kinds of IRI a build mints (tables shorten with them; queries may use them)."""
+        return {"id": self.base, "e": f"{self.base}entity/", "doc": f"{self.base}doc/",
+                "claim": f"{self.base}claim/", "rel": f"{self.base}relation/", "graph": f"{self.base}graph/"}
