@@ -1,0 +1,474 @@
+/* policy-kg graph page. Every string from the data is rendered with textContent (never innerHTML):
+   entity names, titles and claims come from documents and must stay text. */
+(function () {
+  "use strict";
+  var t0 = performance.now();
+  var data = JSON.parse(document.getElementById("kg-data").textContent);
+  var E = data.entities, R = data.relations, C = data.claims, D = data.docs;
+  var typeInfo = {};
+  data.types.forEach(function (t) { typeInfo[t.name] = t; });
+  var DIM_NODE = 0.18, DIM_EDGE = 0.12, LIST_STEP = 50;
+  var EDGE_COLOR = data.options.edges.color.color;
+
+  // ---- small DOM helpers (text only) ----------------------------------------------------------
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function add(parent) {
+    for (var i = 1; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c === null || c === undefined) continue;
+      parent.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return parent;
+  }
+  function safeUrl(u) {
+    try {
+      var p = new URL(String(u));
+      return (p.protocol === "https:" || p.protocol === "http:") ? p.href : null;
+    } catch (err) { return null; }
+  }
+  function link(url, text, cls) {
+    var href = safeUrl(url);
+    if (!href) return el("span", cls, text);
+    var a = el("a", cls, text);
+    a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
+    return a;
+  }
+  function plural(n, word) { return n.toLocaleString("en") + " " + word + (n === 1 ? "" : "s"); }
+  var SVG = "http://www.w3.org/2000/svg";
+  function swatch(typeName, size) {
+    var t = typeInfo[typeName] || { color: "#9aa0a6", shape: "dot" };
+    var s = document.createElementNS(SVG, "svg");
+    size = size || 14;
+    s.setAttribute("width", size); s.setAttribute("height", size); s.setAttribute("viewBox", "0 0 20 20");
+    s.setAttribute("class", "kg-swatch"); s.setAttribute("aria-hidden", "true");
+    var shape;
+    var pts = {
+      diamond: "10,1 19,10 10,19 1,10", triangle: "10,2 19,18 1,18", triangleDown: "1,2 19,2 10,18",
+      star: "10,1 12.6,7.2 19,7.6 14,11.8 15.6,18.5 10,14.8 4.4,18.5 6,11.8 1,7.6 7.4,7.2",
+      hexagon: "5,2 15,2 19.5,10 15,18 5,18 0.5,10"
+    }[t.shape];
+    if (pts) { shape = document.createElementNS(SVG, "polygon"); shape.setAttribute("points", pts); }
+    else if (t.shape === "square") {
+      shape = document.createElementNS(SVG, "rect");
+      shape.setAttribute("x", 2); shape.setAttribute("y", 2); shape.setAttribute("width", 16); shape.setAttribute("height", 16);
+    } else {
+      shape = document.createElementNS(SVG, "circle");
+      shape.setAttribute("cx", 10); shape.setAttribute("cy", 10); shape.setAttribute("r", 8.5);
+    }
+    shape.setAttribute("fill", t.color); shape.setAttribute("stroke", "rgba(0,0,0,.35)");
+    s.appendChild(shape);
+    return s;
+  }
+  function typeLabel(name) { return typeInfo[name] ? typeInfo[name].label : name; }
+
+  // ---- indexes ----------------------------------------------------------------------------------
+  var relsOf = E.map(function () { return []; });
+  R.forEach(function (r, i) { relsOf[r.from].push(i); relsOf[r.to].push(i); });
+  var about = E.map(function () { return []; }), made = E.map(function () { return []; }),
+      reported = E.map(function () { return []; });
+  C.forEach(function (c, i) {
+    c.about.forEach(function (e) { about[e].push(i); });
+    c.by.forEach(function (e) { made[e].push(i); });
+    c.reportedBy.forEach(function (e) { reported[e].push(i); });
+  });
+  function claimOrder(a, b) {  // newest source first, then by position in the source
+    var da = C[a].doc >= 0 ? D[C[a].doc].date : "", db = C[b].doc >= 0 ? D[C[b].doc].date : "";
+    if (da !== db) return da < db ? 1 : -1;
+    if (C[a].doc !== C[b].doc) return C[a].doc - C[b].doc;
+    return (C[a].start || 0) - (C[b].start || 0);
+  }
+  [about, made, reported].forEach(function (lists) { lists.forEach(function (l) { l.sort(claimOrder); }); });
+  var docNodes = D.map(function () { return new Set(); });
+  var docEdges = D.map(function () { return new Set(); });
+  E.forEach(function (e, i) { if (e.shown) e.docs.forEach(function (d) { docNodes[d].add(i); }); });
+  R.forEach(function (r, i) {
+    r.docs.forEach(function (d) { docEdges[d].add(i); docNodes[d].add(r.from); docNodes[d].add(r.to); });
+  });
+
+  // ---- network ----------------------------------------------------------------------------------
+  var state = { hidden: new Set(), doc: -1, selected: null, dimmedNodes: [], dimmedEdges: [] };
+  var nodes = new vis.DataSet(data.nodes);
+  var edges = new vis.DataSet(data.edges);
+  function nodeVisible(id) {
+    return !state.hidden.has(E[id].type) && (state.doc < 0 || docNodes[state.doc].has(id));
+  }
+  var nodeView = new vis.DataView(nodes, { filter: function (n) { return nodeVisible(n.id); } });
+  var edgeView = new vis.DataView(edges, {
+    filter: function (e) {
+      return nodeVisible(e.from) && nodeVisible(e.to) && (state.doc < 0 || docEdges[state.doc].has(e.id));
+    }
+  });
+  var container = document.getElementById("kg-graph");
+  var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, data.options);
+  function fitView(animate) {
+    network.fit({ animation: false });
+    // a small graph would be blown up to fill the screen: keep it at (about) its natural size
+    if (network.getScale() > 1.1) network.moveTo({ scale: 1.1, animation: animate ? { duration: 300 } : false });
+  }
+  fitView(false);
+
+  var api = {
+    ready: false,
+    timings: { parseAndBuildMs: 0, firstDrawMs: 0 },
+    network: network,
+    nodeCount: function () { return nodeView.length; },
+    edgeCount: function () { return edgeView.length; },
+    totalNodeCount: function () { return nodes.length; },
+    nodeIris: function () { return nodeView.getIds().map(function (id) { return E[id].iri; }).sort(); },
+    selected: function () { return state.selected === null ? null : E[state.selected].iri; },
+    select: function (iri) {
+      for (var i = 0; i < E.length; i++) if (E[i].iri === iri && E[i].shown) { selectEntity(i); return true; }
+      return false;
+    },
+    setDocument: function (index) { setDocument(index); },
+    reset: function () { reset(); }
+  };
+  window.kgViz = api;
+  api.timings.parseAndBuildMs = Math.round(performance.now() - t0);
+  network.once("afterDrawing", function () {
+    api.timings.firstDrawMs = Math.round(performance.now() - t0);
+    api.ready = true;
+    document.documentElement.setAttribute("data-kg-ready", "1");
+    if (data.meta.focus !== null) selectEntity(data.meta.focus);
+  });
+
+  // ---- highlight ----------------------------------------------------------------------------------
+  function clearHighlight() {
+    if (state.dimmedNodes.length) {
+      nodes.update(state.dimmedNodes.map(function (id) { return { id: id, opacity: 1 }; }));
+    }
+    if (state.dimmedEdges.length) {
+      edges.update(state.dimmedEdges.map(function (id) {
+        return { id: id, color: { color: EDGE_COLOR, opacity: 1 }, font: { color: "#4b5563" } };
+      }));
+    }
+    state.dimmedNodes = []; state.dimmedEdges = [];
+  }
+  function highlight(ids, edgeIds) {
+    clearHighlight();
+    var keepN = new Set(ids), keepE = new Set(edgeIds);
+    var dimN = [], dimE = [];
+    nodeView.getIds().forEach(function (id) { if (!keepN.has(id)) dimN.push(id); });
+    edgeView.getIds().forEach(function (id) { if (!keepE.has(id)) dimE.push(id); });
+    nodes.update(dimN.map(function (id) { return { id: id, opacity: DIM_NODE }; }));
+    edges.update(dimE.map(function (id) {
+      return { id: id, color: { color: EDGE_COLOR, opacity: DIM_EDGE }, font: { color: "rgba(75,85,99,0.15)" } };
+    }));
+    state.dimmedNodes = dimN; state.dimmedEdges = dimE;
+  }
+  function highlightNeighbourhood(id) {
+    var ids = [id].concat(network.getConnectedNodes(id));
+    highlight(ids, network.getConnectedEdges(id));
+  }
+
+  // ---- selection ----------------------------------------------------------------------------------
+  function revealEntity(id) {
+    var changed = false;
+    if (state.hidden.has(E[id].type)) { state.hidden.delete(E[id].type); changed = true; }
+    if (state.doc >= 0 && !docNodes[state.doc].has(id)) { state.doc = -1; docSelect.value = "-1"; changed = true; }
+    if (changed) refreshFilters();
+  }
+  function selectEntity(id, opts) {
+    opts = opts || {};
+    if (!E[id] || !E[id].shown) return;
+    revealEntity(id);
+    state.selected = id;
+    network.selectNodes([id], true);
+    highlightNeighbourhood(id);
+    if (opts.move !== false) {
+      network.focus(id, { scale: Math.max(network.getScale(), 1.0), animation: { duration: 350, easingFunction: "easeInOutQuad" } });
+    }
+    showEntity(id);
+  }
+  function clearSelection() {
+    state.selected = null;
+    network.unselectAll();
+    clearHighlight();
+    closePanel();
+  }
+  network.on("click", function (params) {
+    if (params.nodes.length) {
+      selectEntity(params.nodes[0], { move: false });
+    } else if (params.edges.length) {
+      var eid = params.edges[0];
+      state.selected = null;
+      var r = R[eid];
+      highlight([r.from, r.to], [eid]);
+      showRelation(eid);
+    } else {
+      clearSelection();
+    }
+  });
+  document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") clearSelection(); });
+
+  // ---- side panel ---------------------------------------------------------------------------------
+  var panel = document.getElementById("kg-panel");
+  var body = document.getElementById("kg-panel-body");
+  document.getElementById("kg-panel-close").addEventListener("click", clearSelection);
+  function openPanel() { panel.hidden = false; body.scrollTop = 0; panel.scrollTop = 0; }
+  function closePanel() { panel.hidden = true; body.replaceChildren(); }
+  function entityButton(id) {
+    var e = E[id];
+    if (!e.shown) return el("span", "kg-entity-ref", e.label);
+    var b = el("button", "kg-entity-ref kg-link", e.label);
+    b.type = "button";
+    b.title = typeLabel(e.type) + ": show " + e.label;
+    b.addEventListener("click", function () { selectEntity(id); });
+    return b;
+  }
+  function joinEntities(ids) {
+    var span = el("span");
+    ids.forEach(function (id, k) { if (k) add(span, ", "); add(span, entityButton(id)); });
+    return span;
+  }
+  function docLine(d, extra) {
+    var p = el("div", "kg-source");
+    if (d < 0) { add(p, "source unknown"); return p; }
+    var doc = D[d];
+    add(p, link(doc.url, doc.title || doc.id, "kg-source-title"));
+    var bits = [doc.publisher, doc.date].concat(extra || []).filter(function (x) { return x; });
+    if (bits.length) add(p, el("span", "kg-muted", " · " + bits.join(" · ")));
+    return p;
+  }
+  function section(title, count, open) {
+    var det = el("details", "kg-section");
+    det.open = open !== false;
+    var sum = el("summary", null, title);
+    add(sum, el("span", "kg-count", count.toLocaleString("en")));
+    det.appendChild(sum);
+    return det;
+  }
+  function pagedList(parent, items, render) {
+    var list = el("div", "kg-list");
+    parent.appendChild(list);
+    var shown = 0;
+    var more = el("button", "kg-more kg-link");
+    more.type = "button";
+    function step() {
+      var end = Math.min(items.length, shown + LIST_STEP);
+      for (; shown < end; shown++) list.appendChild(render(items[shown]));
+      if (shown < items.length) { more.textContent = "Show " + Math.min(LIST_STEP, items.length - shown) + " more of " + (items.length - shown); }
+      else more.remove();
+    }
+    more.addEventListener("click", step);
+    parent.appendChild(more);
+    step();
+  }
+  function claimCard(i) {
+    var c = C[i];
+    var card = el("article", "kg-claim");
+    card.setAttribute("data-claim", c.iri);
+    add(card, el("blockquote", "kg-quote", c.quote));
+    var meta = el("div", "kg-claim-meta");
+    if (c.modality) add(meta, el("span", "kg-badge kg-mod-" + c.modality.replace(/[^a-z]/g, ""), c.modality));
+    if (c.quotation) add(meta, el("span", "kg-badge", "direct quote"));
+    if (c.cue) add(meta, el("span", "kg-muted", "cue: “" + c.cue + "”"));
+    card.appendChild(meta);
+    var who = el("div", "kg-who");
+    add(who, el("span", "kg-muted", "Made by "), c.by.length ? joinEntities(c.by) : el("span", "kg-muted", "the document itself (no speaker named)"));
+    if (c.reportedBy.length) add(who, el("span", "kg-muted", " · reported by "), joinEntities(c.reportedBy));
+    card.appendChild(who);
+    var where = [];
+    if (c.page !== null && c.page !== undefined) where.push("p. " + c.page);
+    if (c.start !== null && c.end !== null) where.push("chars " + c.start + "–" + c.end);
+    card.appendChild(docLine(c.doc, where));
+    if (c.sources) {
+      add(card, el("div", "kg-muted kg-small", "Stated in " + plural(c.sources, "source") +
+        (c.independent !== null ? " (" + c.independent + " independent)" : "")));
+    }
+    return card;
+  }
+  function relationRow(i, self) {
+    var r = R[i];
+    var row = el("div", "kg-rel");
+    var line = el("div", "kg-rel-line");
+    add(line, r.from === self ? el("strong", null, E[r.from].label) : entityButton(r.from), " ",
+        el("span", "kg-pred", r.label + (r.symmetric ? "" : " →")), " ",
+        r.to === self ? el("strong", null, E[r.to].label) : entityButton(r.to));
+    row.appendChild(line);
+    var prov = [];
+    if (r.seed) prov.push("seed knowledge base");
+    if (r.cross) prov.push("cross-document");
+    if (r.docs.length) prov.push(plural(r.docs.length, "document"));
+    add(row, el("div", "kg-muted kg-small", prov.join(" · ")));
+    return row;
+  }
+  function evidenceBlock(r) {
+    var wrap = el("div");
+    r.evidence.forEach(function (ev) {
+      var item = el("div", "kg-claim");
+      if (ev.quote) add(item, el("blockquote", "kg-quote", ev.quote));
+      var extra = [];
+      if (ev.rule) extra.push("rule " + ev.rule);
+      if (ev.confidence !== null) extra.push("confidence " + ev.confidence);
+      item.appendChild(docLine(ev.doc, extra));
+      wrap.appendChild(item);
+    });
+    return wrap;
+  }
+  function header(typeName, title) {
+    var h = el("div", "kg-panel-head");
+    var t = el("div", "kg-type");
+    add(t, swatch(typeName, 14), " ", typeLabel(typeName));
+    h.appendChild(t);
+    h.appendChild(el("h2", null, title));
+    return h;
+  }
+  function showEntity(id) {
+    var e = E[id];
+    body.replaceChildren();
+    body.appendChild(header(e.type, e.label));
+    if (e.aliases.length) add(body, el("p", "kg-aliases", "Also: " + e.aliases.join(" · ")));
+    var ids = el("p", "kg-ids");
+    e.wikidata.forEach(function (q) {
+      if (/^Q[1-9][0-9]*$/.test(q)) add(ids, link("https://www.wikidata.org/wiki/" + q, "Wikidata " + q, "kg-wd"), " ");
+    });
+    add(ids, el("code", "kg-iri", e.iri));
+    body.appendChild(ids);
+    var rels = relsOf[id].slice().sort(function (a, b) { return R[a].label < R[b].label ? -1 : R[a].label > R[b].label ? 1 : a - b; });
+    var s = section("Relations", rels.length);
+    if (rels.length) pagedList(s, rels, function (i) { return relationRow(i, id); });
+    else add(s, el("p", "kg-muted", "No relations to other entities."));
+    body.appendChild(s);
+    [["Claims about " + e.label, about[id], true], ["Claims made by " + e.label, made[id], true],
+     ["Claims reported by " + e.label, reported[id], false]].forEach(function (spec) {
+      if (!spec[1].length) return;
+      var sec = section(spec[0], spec[1].length, spec[2]);
+      pagedList(sec, spec[1], claimCard);
+      body.appendChild(sec);
+    });
+    if (!about[id].length && !made[id].length && !reported[id].length) {
+      add(body, el("p", "kg-muted", "No claims about this entity."));
+    }
+    if (e.docs.length) {
+      var ds = section("Mentioned in", e.docs.length, e.docs.length <= 5);
+      pagedList(ds, e.docs, function (d) { return docLine(d); });
+      body.appendChild(ds);
+    }
+    openPanel();
+  }
+  function showRelation(i) {
+    var r = R[i];
+    body.replaceChildren();
+    body.appendChild(header(E[r.from].type, r.label));
+    var row = relationRow(i, -1);
+    body.appendChild(row);
+    if (r.evidence.length) {
+      var s = section("Evidence", r.evidence.length);
+      s.appendChild(evidenceBlock(r));
+      body.appendChild(s);
+    }
+    openPanel();
+  }
+
+  // ---- legend (type filter) ----------------------------------------------------------------------
+  var legend = document.getElementById("kg-legend-list");
+  var legendItems = {};
+  data.types.forEach(function (t) {
+    var li = el("li");
+    var b = el("button", "kg-legend-item");
+    b.type = "button";
+    b.setAttribute("aria-pressed", "true");
+    add(b, swatch(t.name, 14), el("span", "kg-legend-label", t.label), el("span", "kg-count", t.count.toLocaleString("en")));
+    b.addEventListener("click", function () {
+      if (state.hidden.has(t.name)) state.hidden.delete(t.name); else state.hidden.add(t.name);
+      refreshFilters();
+    });
+    li.appendChild(b);
+    legend.appendChild(li);
+    legendItems[t.name] = b;
+  });
+  document.getElementById("kg-types-all").addEventListener("click", function () { state.hidden.clear(); refreshFilters(); });
+  document.getElementById("kg-types-none").addEventListener("click", function () {
+    data.types.forEach(function (t) { state.hidden.add(t.name); }); refreshFilters();
+  });
+
+  // ---- document filter ----------------------------------------------------------------------------
+  var docSelect = document.getElementById("kg-doc-filter");
+  docSelect.appendChild(new Option("All documents (" + D.length.toLocaleString("en") + ")", "-1"));
+  D.map(function (d, i) { return i; }).sort(function (a, b) {
+    if (D[a].date !== D[b].date) return D[a].date < D[b].date ? 1 : -1;
+    return (D[a].title || D[a].id) < (D[b].title || D[b].id) ? -1 : 1;
+  }).forEach(function (i) {
+    var d = D[i];
+    var text = (d.date ? d.date + " · " : "") + (d.title || d.id) + (d.publisher ? " — " + d.publisher : "");
+    docSelect.appendChild(new Option(text.length > 110 ? text.slice(0, 108) + "…" : text, String(i)));
+  });
+  function setDocument(i) { state.doc = i; docSelect.value = String(i); refreshFilters(); }
+  docSelect.addEventListener("change", function () { setDocument(parseInt(docSelect.value, 10)); });
+
+  // ---- filters, stats ----------------------------------------------------------------------------
+  var stats = document.getElementById("kg-stats");
+  var empty = document.getElementById("kg-empty");
+  function updateStats() {
+    var n = nodeView.length, m = edgeView.length;
+    var text = plural(n, "entity").replace("entitys", "entities") + " · " + plural(m, "relation") + " · " + plural(C.length, "claim");
+    if (n !== nodes.length) text += " (filtered from " + nodes.length.toLocaleString("en") + ")";
+    if (data.meta.candidates > data.meta.shown) text += " · capped";
+    stats.textContent = text;
+    empty.hidden = n > 0;
+  }
+  function refreshFilters() {
+    clearHighlight();
+    nodeView.refresh();
+    edgeView.refresh();
+    Object.keys(legendItems).forEach(function (name) {
+      var on = !state.hidden.has(name);
+      legendItems[name].setAttribute("aria-pressed", on ? "true" : "false");
+      legendItems[name].classList.toggle("kg-off", !on);
+    });
+    if (state.selected !== null && nodeVisible(state.selected)) highlightNeighbourhood(state.selected);
+    else if (state.selected !== null) clearSelection();
+    updateStats();
+  }
+  function reset() {
+    state.hidden.clear();
+    state.doc = -1; docSelect.value = "-1";
+    if (search) search.clear(true);
+    clearSelection();
+    refreshFilters();
+    fitView(false);
+  }
+  document.getElementById("kg-reset").addEventListener("click", reset);
+  document.getElementById("kg-fit").addEventListener("click", function () { fitView(true); });
+
+  // ---- notice ---------------------------------------------------------------------------------------
+  if (data.meta.notice) {
+    var notice = document.getElementById("kg-notice");
+    notice.textContent = data.meta.notice;
+    notice.hidden = false;
+  }
+
+  // ---- search (tom-select; every render function builds DOM nodes from text) ----------------------------
+  var options = [];
+  E.forEach(function (e, i) {
+    if (e.shown) options.push({ value: String(i), text: e.label, aliases: e.aliases.join(" · "), type: e.type, degree: e.degree });
+  });
+  var search = new TomSelect("#kg-search", {
+    options: options,
+    valueField: "value", labelField: "text", searchField: ["text", "aliases"],
+    sortField: [{ field: "$score", direction: "desc" }, { field: "degree", direction: "desc" }, { field: "text" }],
+    maxOptions: 40, maxItems: 1, create: false, highlight: true, openOnFocus: false,
+    render: {
+      option: function (d) {
+        var row = el("div", "kg-opt");
+        add(row, swatch(d.type, 12), el("span", "kg-opt-name", d.text));
+        if (d.aliases) add(row, el("span", "kg-opt-alias", d.aliases));
+        return row;
+      },
+      item: function (d) { return el("div", "kg-opt-item", d.text); },
+      no_results: function () { return el("div", "no-results", "No entity has this name or alias"); },
+      option_create: function () { return el("div"); },
+      loading: function () { return el("div"); }
+    },
+    onChange: function (value) { if (value !== "" && value !== null) selectEntity(parseInt(value, 10)); }
+  });
+
+  if (data.meta.document !== null) setDocument(data.meta.document);
+  updateStats();
+})();

@@ -1,0 +1,96 @@
+"""Node positions computed up front, so the page draws at once with physics off.
+
+Each connected component is laid out on its own and the components are packed in rows, biggest first
+(a news graph is one large component and many small ones; laid out together, the small ones fly to the
+edges and the whole view zooms out until no label is readable). Small graphs use networkx's spring layout;
+larger ones igraph's grid-based Fruchterman-Reingold, close to linear per iteration (about a second for
+20,000 nodes). Both are seeded: the same graph always gets the same positions.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+
+import igraph
+import networkx as nx
+import numpy as np
+
+SMALL_GRAPH = 300  # up to this many nodes in total, networkx's dense spring layout is fast and looks best
+SPACING = 130.0  # target median edge length in page pixels (labels sit under the nodes: leave room)
+GAP = 50.0  # space between packed components
+SEED = 20251216
+
+
+def layout(n: int, edges: Sequence[tuple[int, int]], widths: Sequence[float] | None = None,
+           ) -> list[tuple[float, float]]:
+    """Positions (page pixels, centred on 0,0) for nodes ``0..n-1`` joined by ``edges``.
+
+    ``widths`` are the nodes' label widths in pixels: packing keeps labels of neighbouring components apart.
+    """
+    if n == 0:
+        return []
+    graph = igraph.Graph(n=n, edges=[(a, b) for a, b in edges if a != b])
+    graph.simplify()
+    components = sorted((sorted(c) for c in graph.connected_components()), key=lambda c: (-len(c), c[0]))
+    use_networkx = n <= SMALL_GRAPH
+    pieces = []
+    for members in components:
+        sub = graph.induced_subgraph(members, implementation="create_from_scratch")
+        pieces.append((members, _component(sub, use_networkx)))
+    pos = _pack(n, pieces, np.asarray(widths if widths is not None else [SPACING] * n, dtype=float))
+    return [(round(float(x), 1), round(float(y), 1)) for x, y in pos]
+
+
+def _component(sub: igraph.Graph, use_networkx: bool) -> np.ndarray:
+    """Positions for one connected component, scaled so its median edge is SPACING long."""
+    size = sub.vcount()
+    if size == 1:
+        return np.zeros((1, 2))
+    if size == 2:
+        return np.array([[-SPACING / 2, 0.0], [SPACING / 2, 0.0]])
+    edges = sub.get_edgelist()
+    if use_networkx:
+        g = nx.Graph()
+        g.add_nodes_from(range(size))
+        g.add_edges_from(edges)
+        placed = nx.spring_layout(g, seed=SEED, iterations=150)
+        pos = np.array([placed[i] for i in range(size)], dtype=float)
+    else:
+        rng = np.random.default_rng(SEED)
+        start = rng.uniform(-math.sqrt(size), math.sqrt(size), size=(size, 2)).tolist()
+        # fewer iterations on very large components keeps the time bounded (about linear in nodes + edges)
+        niter = max(60, min(500, int(4_000_000 / (size + len(edges)))))
+        igraph.set_random_number_generator(random.Random(SEED))
+        try:
+            coords = sub.layout_fruchterman_reingold(seed=start, niter=niter, grid=size > 1000)
+        finally:
+            igraph.set_random_number_generator(random)
+        pos = np.array(coords.coords, dtype=float)
+    lengths = np.hypot(*(pos[[a for a, _ in edges]] - pos[[b for _, b in edges]]).T)
+    reference = float(np.median(lengths)) if len(lengths) else 1.0
+    scaled: np.ndarray = (pos - pos.mean(axis=0)) * (SPACING / max(reference, 1e-9))
+    return scaled
+
+
+def _pack(n: int, pieces: list[tuple[list[int], np.ndarray]], widths: np.ndarray) -> np.ndarray:
+    """Place components in rows (shelf packing), biggest first, in a roughly 16:10 area."""
+    boxes = []
+    for members, pos in pieces:
+        half = np.stack([widths[members] / 2, np.full(len(members), 10.0)], axis=1)
+        lo = (pos - half).min(axis=0)
+        hi = (pos + half + np.array([0.0, 20.0])).max(axis=0)  # the label sits below the node
+        boxes.append((lo, hi - lo + GAP))
+    area = sum(float(size[0] * size[1]) for _lo, size in boxes)
+    row_width = max(math.sqrt(area * 1.6), float(max(size[0] for _lo, size in boxes)))
+    out = np.zeros((n, 2))
+    x = y = row_height = 0.0
+    for (members, pos), (lo, size) in zip(pieces, boxes, strict=True):
+        if x > 0 and x + size[0] > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        out[members] = pos - lo + np.array([x, y])
+        x += float(size[0])
+        row_height = max(row_height, float(size[1]))
+    centred: np.ndarray = out - (out.min(axis=0) + out.max(axis=0)) / 2
+    return centred
