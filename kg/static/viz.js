@@ -9,6 +9,7 @@
   data.types.forEach(function (t) { typeInfo[t.name] = t; });
   var DIM_NODE = 0.18, DIM_EDGE = 0.12, LIST_STEP = 50;
   var EDGE_COLOR = data.options.edges.color.color;
+  var NODE_FONT = data.options.nodes.font.color, NODE_FONT_DIM = "rgba(31,35,40,0.28)";
 
   // ---- small DOM helpers (text only) ----------------------------------------------------------
   function el(tag, cls, text) {
@@ -140,7 +141,7 @@
   // ---- highlight ----------------------------------------------------------------------------------
   function clearHighlight() {
     if (state.dimmedNodes.length) {
-      nodes.update(state.dimmedNodes.map(function (id) { return { id: id, opacity: 1 }; }));
+      nodes.update(state.dimmedNodes.map(function (id) { return { id: id, opacity: 1, font: { color: NODE_FONT } }; }));
     }
     if (state.dimmedEdges.length) {
       edges.update(state.dimmedEdges.map(function (id) {
@@ -155,7 +156,7 @@
     var dimN = [], dimE = [];
     nodeView.getIds().forEach(function (id) { if (!keepN.has(id)) dimN.push(id); });
     edgeView.getIds().forEach(function (id) { if (!keepE.has(id)) dimE.push(id); });
-    nodes.update(dimN.map(function (id) { return { id: id, opacity: DIM_NODE }; }));
+    nodes.update(dimN.map(function (id) { return { id: id, opacity: DIM_NODE, font: { color: NODE_FONT_DIM } }; }));
     edges.update(dimE.map(function (id) {
       return { id: id, color: { color: EDGE_COLOR, opacity: DIM_EDGE }, font: { color: "rgba(75,85,99,0.15)" } };
     }));
