@@ -45,6 +45,9 @@ class Lexicon:
     negation: re.Pattern[str]
     negation_exceptions: re.Pattern[str]
     number_words: Mapping[str, float]
+    number_word_pattern: re.Pattern[str]
+    months: Mapping[str, int]
+    dates: re.Pattern[str]
     scale_words: Mapping[str, float]
     currencies: Mapping[str, str]
 
@@ -75,6 +78,13 @@ def load_lexicon(name: str = LEXICON_FILE) -> Lexicon:
         negation=re.compile(rf"{_bounded(data['negation_cues']).pattern}|n't(?!\w)"),
         negation_exceptions=_bounded(data["negation_exceptions"]),
         number_words=data["number_words"],
+        number_word_pattern=_bounded(data["number_words"]),
+        months=data["months"],
+        dates=re.compile(
+            rf"(?<!\w)(?:\d{{1,2}}\s+)?(?P<month>{_alternation(data['months'])})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?,?"
+            r"\s+(?P<year>(?:19|20)\d\d)(?!\w)"
+            r"|(?<![\w.])(?P<iy>(?:19|20)\d\d)-(?P<im>0[1-9]|1[0-2])(?:-\d\d)?(?![\w.])"
+        ),
         scale_words=data["scale_words"],
         currencies=data["currency_symbols"],
     )
@@ -129,13 +139,24 @@ _NUMBER = re.compile(
 
 
 def quantities(text: str, lexicon: Lexicon | None = None) -> tuple[frozenset[Quantity], frozenset[int], str]:
-    """Figures and years stated in ``text``, and the text with them blanked out (lower-cased, phrases folded)."""
+    """Figures, dates and years stated in ``text``, and the text with them blanked out (lower-cased, phrases folded).
+
+    A date with a month ("September 2025", "2025-09-16") is the figure ``Quantity("date", 202509)``: two claims
+    giving different months for the same event conflict. A bare year only goes to ``years``."""
     lex = lexicon or load_lexicon()
     low = lex.phrases.sub(lambda m: f" {lex.phrase_map[m.group(0)]} ", normalise(text).lower())
-    words = _bounded(lex.number_words)
-    low = words.sub(lambda m: _fmt(lex.number_words[m.group(0)]), low)
     found: set[Quantity] = set()
     years: set[int] = set()
+
+    def date(m: re.Match[str]) -> str:
+        year = int(m.group("year") or m.group("iy"))
+        month = lex.months[m.group("month")] if m.group("month") else int(m.group("im"))
+        years.add(year)
+        found.add(Quantity("date", year * 100 + month))
+        return " "
+
+    low = lex.dates.sub(date, low)
+    low = lex.number_word_pattern.sub(lambda m: _fmt(lex.number_words[m.group(0)]), low)
 
     def take(m: re.Match[str]) -> str:
         raw = m.group("num").replace(",", "")
@@ -165,7 +186,9 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
 
-def _close(a: float, b: float) -> bool:
+def _close(a: float, b: float, unit: str) -> bool:
+    if unit == "date":  # year and month: no rounding
+        return a == b
     return abs(a - b) <= 0.025 * max(abs(a), abs(b)) + 1e-9
 
 
@@ -174,13 +197,13 @@ def quantities_conflict(a: frozenset[Quantity], b: frozenset[Quantity]) -> bool:
     for unit in {q.unit for q in a} & {q.unit for q in b}:
         va = [q.value for q in a if q.unit == unit]
         vb = [q.value for q in b if q.unit == unit]
-        if not any(_close(x, y) for x in va for y in vb):
+        if not any(_close(x, y, unit) for x in va for y in vb):
             return True
     return False
 
 
 def quantities_agree(a: frozenset[Quantity], b: frozenset[Quantity]) -> bool:
-    return any(x.unit == y.unit and _close(x.value, y.value) for x in a for y in b)
+    return any(x.unit == y.unit and _close(x.value, y.value, x.unit) for x in a for y in b)
 
 
 # --- features -----------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ Two documents fall into one group when
 - ``same-title``: their normalised titles are equal and at least five words long (syndication keeps headlines);
 - ``repeats-outlet``: the supporting claim in one credits an outlet or organisation (reported by / attributed to)
   that published the other, and is not itself published by it;
-- ``same-publisher``: both come from the same publisher (an outlet repeating itself is still one voice).
+- ``same-publisher``: both come from the same publisher (an outlet repeating itself is still one voice); the
+  publisher is ``dct:publisher``, or the URL's host name when that is missing.
 
 The method is described in ``docs/claim-clustering.md``.
 """
@@ -91,12 +92,12 @@ def host_name(url: str | None) -> str | None:
 
 
 def publisher_keys(source: Source) -> frozenset[str]:
-    keys = {name_key(source.publisher)} if source.publisher else set()
+    """The publisher's name; the URL's host name only when the publisher is unknown (a document's ``url`` may
+    record the page it relied on rather than where it was published)."""
+    if source.publisher and name_key(source.publisher):
+        return frozenset({name_key(source.publisher)})
     host = host_name(source.url)
-    if host:
-        keys.add(host)
-    keys.discard("")
-    return frozenset(keys)
+    return frozenset({host}) if host else frozenset()
 
 
 def shingles(text: str, size: int) -> frozenset[int]:
