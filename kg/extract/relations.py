@@ -1,0 +1,111 @@
+"""Typed relations between the entities of one document, each with its evidence span, rule and confidence.
+
+Two families of rules, both driven by kg/patterns/relations.json:
+
+* **bridges** (kg/extract/relation_bridges.py): the exact words between two neighbouring mentions
+  ("X, a research center at Y", "Y CEO X", "Hangzhou-based X", "X, which operates under Y");
+* **dependency rules** (kg/extract/relation_frames.py): verb frames ("acquired by", "fine-tuned from"),
+  nominal frames ("export restrictions on ... to China"), possessives ("Alibaba's Qwen"), collaboration
+  phrases ("developed in collaboration with HAI") and report references ("a report by ...").
+
+What gives no relation: two names in one sentence (co-occurrence), a negated predicate ("never partnered
+with", "has not acquired", "failed to buy"), a question, and any pair whose classes the ontology's
+domain/range (or the rule's own types) exclude. A hedged predicate ("may acquire", "reportedly backed",
+"is expected to buy") keeps its relation at ``hedge_factor`` times the rule's confidence. A subject found
+by resolving "it" or a bare "the report" costs ``resolution_factor``.
+
+Collaboration on a report: "The analysis was produced by DigiChina ... It was developed in collaboration
+with HAI" gives report publishedBy DigiChina (verb-publish), report publishedBy HAI (report-co-publisher,
+lower confidence) and DigiChina collaboratesWith HAI (co-publisher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.tokens import Doc
+
+from kg.extract.relation_bridges import bridge_relations
+from kg.extract.relation_context import Context, Found
+from kg.extract.relation_frames import dependency_relations
+from kg.extract.spans import is_a
+from kg.iris import Iris
+from kg.records import Document, Entity, Relation, Span
+
+
+def extract_relations(
+    doc: Doc, document: Document, entities: Sequence[Entity], iris: Iris, *, offset: int = 0
+) -> tuple[Relation, ...]:
+    """Relations stated in ``doc``: the spaCy Doc of ``document.text[offset:offset + len(doc.text)]``.
+
+    Mentions outside that range are ignored; evidence offsets are document offsets. ``iris`` is accepted for
+    symmetry with the other stages: entity IRIs come from ``entities``.
+    """
+    del iris  # relation IRIs are minted when the graph is written (Iris.relation)
+    if document.text[offset : offset + len(doc.text)] != doc.text:
+        raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
+    ctx = Context(doc, document, entities, offset)
+    dependency_relations(ctx)
+    bridge_relations(ctx)
+    _implied_parents(ctx)
+    return _finish(ctx)
+
+
+PARENT_TYPES = ("University", "Company", "GovernmentBody")
+UNIT_TYPES = ("ResearchCenter", "Lab", "ThinkTank")
+IMPLIED_PARENT_CONFIDENCE = 0.6
+
+
+def _implied_parents(ctx: Context) -> None:
+    """"Stanford University's DigiChina Project, which operates under CISAC": CISAC is Stanford's too.
+
+    When one sentence places a unit A both in a university/company/government body U and under a centre,
+    lab or think tank B, then B is part of U (rule ``implied-parent``, lower confidence).
+    """
+    part_of = [f for f in ctx.found if f.predicate == "partOf"]
+    for a in part_of:
+        if not is_a(a.object.type, PARENT_TYPES):
+            continue
+        for b in part_of:
+            if b.subject.id != a.subject.id or b.object.id == a.object.id or not is_a(b.object.type, UNIT_TYPES):
+                continue
+            if not ctx.same_unit(ctx.doc[a.first], ctx.doc[b.first]):
+                continue
+            if ctx.admit(b.object, "partOf", a.object):
+                first, last = min(a.first, b.first), max(a.last, b.last)
+                confidence = IMPLIED_PARENT_CONFIDENCE * min(a.confidence, b.confidence)
+                ctx.add(b.object, "partOf", a.object, first, last, "implied-parent", confidence)
+
+
+def _finish(ctx: Context) -> tuple[Relation, ...]:
+    """One relation per (subject, predicate, object, evidence), the most confident rule winning; sorted."""
+    best: dict[tuple[str, str, str, int, int], tuple[Found, int, int]] = {}
+    for f in ctx.found:
+        start, end = ctx.index.chars(f.first, f.last)
+        subj, obj = f.subject.id, f.object.id
+        if f.predicate in ctx.data.symmetric and obj < subj:
+            subj, obj = obj, subj
+        key = (subj, f.predicate, obj, start, end)
+        held = best.get(key)
+        if held is None or (f.confidence, held[0].rule) > (held[0].confidence, f.rule):
+            best[key] = (f, start, end)
+    # leads implies worksFor (rdfs:subPropertyOf): keep the more specific one for the same evidence
+    led = {(k[0], k[2], k[3], k[4]) for k in best if k[1] == "leads"}
+    best = {k: v for k, v in best.items() if not (k[1] == "worksFor" and (k[0], k[2], k[3], k[4]) in led)}
+    text = ctx.document.text
+    relations = [
+        Relation(
+            subject=key[0],
+            predicate=key[1],
+            object=key[2],
+            evidence=Span(start, end, text[start:end]),
+            rule=f.rule,
+            confidence=f.confidence,
+        )
+        for key, (f, start, end) in best.items()
+    ]
+    relations.sort(key=lambda r: (r.evidence.start, r.evidence.end, r.predicate, r.subject, r.object, r.rule))
+    return tuple(relations)
+
+
+__all__ = ["extract_relations"]
