@@ -1,0 +1,241 @@
+"""Run SPARQL over a build: check the query, bind parameters safely, collect a (capped) answer, print it.
+
+Parameters are RDF terms, never text pasted into the query: each value becomes a pyoxigraph term (its
+constructor validates IRIs), and the terms are written into a ``VALUES`` block by pyoxigraph's own
+N-Triples serializer, which escapes every quote and backslash. The block opens the query's outermost
+``WHERE`` group, so top-level ``FILTER``s see the bound values (pyoxigraph's ``substitutions`` do not reach
+``FILTER`` expressions, which would silently turn ``FILTER(?x = ?param)`` into "match everything").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+
+from kg.config import DEFAULT_BASE_IRI
+from kg.errors import QueryError
+from kg.iris import Iris
+from kg.sparql_check import QueryInfo, QuerySyntaxError, check_dataset, inspect_query, query_variables, tokenize
+from kg.sparql_format import (
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    Row,
+    Term,
+    render_table,
+    write_boolean,
+    write_graph,
+    write_results,
+)
+from kg.store import open_store
+from kg.vocab import PREFIXES
+
+FORMATS = ("table", *RESULT_FORMATS, *GRAPH_FORMATS)
+_OXI_ERROR = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A build's store with what queries need to know about it."""
+
+    store: pyoxigraph.Store
+    graphs: frozenset[str]  # the named graphs a FROM may select
+    base: str  # the build's base IRI
+    prefixes: Mapping[str, str]  # the ontology's prefixes + the build's (e:, doc:, claim:, …)
+
+
+def dataset_for(store: pyoxigraph.Store) -> Dataset:
+    graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, pyoxigraph.NamedNode))
+    base = next((g[: -len("graph/ontology")] for g in sorted(graphs) if g.endswith("/graph/ontology")),
+                DEFAULT_BASE_IRI)
+    return Dataset(store, graphs, base, {**PREFIXES, **Iris(base).namespaces()})
+
+
+def open_dataset(build: Path) -> Dataset:
+    return dataset_for(open_store(build))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's result, fully read (up to the row cap)."""
+
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    variables: tuple[str, ...] = ()
+    rows: tuple[Row, ...] = ()
+    boolean: bool | None = None
+    triples: tuple[pyoxigraph.Triple, ...] = ()
+    truncated: bool = False
+
+    @property
+    def size(self) -> int:
+        """Rows of a SELECT, triples of a CONSTRUCT/DESCRIBE, 1 for an ASK."""
+        if self.form == "SELECT":
+            return len(self.rows)
+        return 1 if self.form == "ASK" else len(self.triples)
+
+
+# --- binding ---------------------------------------------------------------------------------------------
+
+def _where_brace(text: str) -> int | None:
+    """Offset of the ``{`` that opens the query's WHERE group (None for ``DESCRIBE <x>`` without one)."""
+    depth_paren = 0
+    seen_form = ""
+    skip_template = False
+    tokens = [t for t in tokenize(text) if t.kind not in ("ws", "comment")]
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        upper = tok.text.upper()
+        if tok.kind == "word" and upper in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK") and not seen_form:
+            seen_form = upper
+            skip_template = upper == "CONSTRUCT" and i + 1 < len(tokens) and tokens[i + 1].text == "{"
+        elif tok.kind == "word" and upper == "WHERE" and seen_form:
+            skip_template = False
+        elif tok.text == "(":
+            depth_paren += 1
+        elif tok.text == ")":
+            depth_paren -= 1
+        elif tok.text == "{" and seen_form and depth_paren == 0:
+            if not skip_template:
+                return tok.start
+            depth = 0
+            while i < len(tokens):  # skip the CONSTRUCT template
+                depth += {"{": 1, "}": -1}.get(tokens[i].text, 0)
+                if depth == 0:
+                    break
+                i += 1
+            skip_template = False
+        i += 1
+    return None
+
+
+def values_block(bindings: Mapping[str, Term]) -> str:
+    names = sorted(bindings)
+    return f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }} "
+
+
+def bind_values(text: str, bindings: Mapping[str, Term]) -> tuple[str, int, int]:
+    """The query with a VALUES block for the bindings; returns (text, offset of the block, its length)."""
+    if not bindings:
+        return text, len(text), 0
+    block = values_block(bindings)
+    brace = _where_brace(text)
+    if brace is None:  # no WHERE group: a trailing VALUES clause is valid for every query form
+        return f"{text}\n{block}", len(text) + 1, len(block)
+    return text[: brace + 1] + " " + block + text[brace + 1:], brace + 1, len(block) + 1
+
+
+# --- running ---------------------------------------------------------------------------------------------
+
+def _syntax_error(err: SyntaxError, text: str, at: int, length: int) -> QuerySyntaxError:
+    message = str(err)
+    match = _OXI_ERROR.match(message)
+    if not match:
+        return QuerySyntaxError(message.splitlines()[0] if message else "invalid query")
+    line, col = int(match.group(1)), int(match.group(2))
+    inject_line = text.count("\n", 0, at) + 1
+    inject_col = at - (text.rfind("\n", 0, at) + 1) + 1
+    if length and line == inject_line and col > inject_col:
+        col = max(inject_col, col - length)  # report the position in the query as the user wrote it
+    return QuerySyntaxError(" ".join(match.group(3).split()), line, col)
+
+
+def check_query(ds: Dataset, text: str, *, trusted: bool) -> QueryInfo | None:
+    """Refuse SERVICE, updates and FROM outside the build. None when only pyoxigraph can read the query
+    (syntax beyond SPARQL 1.1, or an error it explains better): allowed for ``trusted`` callers only."""
+    try:
+        info = inspect_query(text, ds.prefixes)
+    except QuerySyntaxError:
+        if trusted:
+            return None
+        raise
+    check_dataset(info.default_graphs, ds.graphs, "FROM")
+    check_dataset(info.named_graphs, ds.graphs, "FROM NAMED")
+    return info
+
+
+def run_query(ds: Dataset, text: str, *, bindings: Mapping[str, Term] | None = None, max_rows: int | None = None,
+              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (), trusted: bool = True) -> Answer:
+    """Run one query over the union of the build's graphs (or the graphs a FROM or the protocol selects).
+
+    ``trusted`` callers (the local command line) may run queries the SPARQL 1.1 grammar reader cannot read;
+    the SERVICE keyword scan still applies to them.
+    """
+    info = check_query(ds, text, trusted=trusted)
+    check_dataset(tuple(default_graphs), ds.graphs, "default-graph-uri")
+    check_dataset(tuple(named_graphs), ds.graphs, "named-graph-uri")
+    bindings = dict(bindings or {})
+    unknown = sorted(set(bindings) - query_variables(text))
+    if unknown:
+        raise QueryError(f"the query has no variable ?{unknown[0]} to bind (its variables: "
+                         f"{', '.join('?' + v for v in sorted(query_variables(text))) or 'none'})")
+    bound, at, length = bind_values(text, bindings)
+    prefixes = dict(ds.prefixes)
+    try:
+        if default_graphs or named_graphs:  # the protocol's dataset replaces the query's FROM clauses
+            graphs: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.DefaultGraph] = [
+                pyoxigraph.NamedNode(g) for g in default_graphs]
+            names: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+            result = ds.store.query(bound, prefixes=prefixes, default_graph=graphs, named_graphs=names)
+        else:
+            union = info is None or not info.has_dataset  # a FROM selects graphs; otherwise all of them
+            result = ds.store.query(bound, prefixes=prefixes, use_default_graph_as_union=union)
+        return _collect(result, info.form if info else "", max_rows)
+    except SyntaxError as err:
+        raise _syntax_error(err, text, at, length) from None
+    except (OSError, RuntimeError, ValueError, TypeError) as err:
+        raise QueryError(f"the query failed: {err}") from None
+
+
+def _collect(result: object, form: str, max_rows: int | None) -> Answer:
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return Answer("ASK", boolean=bool(result))
+    if isinstance(result, pyoxigraph.QuerySolutions):
+        variables = tuple(v.value for v in result.variables)
+        rows: list[Row] = []
+        for solution in result:
+            if max_rows is not None and len(rows) >= max_rows:
+                return Answer("SELECT", variables, tuple(rows), truncated=True)
+            rows.append(tuple(solution[v] for v in variables))
+        return Answer("SELECT", variables, tuple(rows))
+    assert isinstance(result, pyoxigraph.QueryTriples)
+    triples: list[pyoxigraph.Triple] = []
+    for triple in result:
+        if max_rows is not None and len(triples) >= max_rows:
+            return Answer(form or "CONSTRUCT", triples=tuple(triples), truncated=True)
+        triples.append(triple)
+    return Answer(form or "CONSTRUCT", triples=tuple(triples))
+
+
+# --- output ----------------------------------------------------------------------------------------------
+
+def render(answer: Answer, fmt: str, prefixes: Mapping[str, str], max_width: int = 60) -> bytes:
+    """The answer as the command line prints it (ending in a newline): ``table`` for people, or a standard
+    format."""
+    out = _render(answer, fmt, prefixes, max_width)
+    return out if out.endswith(b"\n") else out + b"\n"
+
+
+def _render(answer: Answer, fmt: str, prefixes: Mapping[str, str], max_width: int) -> bytes:
+    if answer.form == "ASK":
+        return write_boolean(fmt, bool(answer.boolean))
+    if answer.form == "SELECT":
+        if fmt == "table":
+            return render_table(answer.variables, answer.rows, prefixes, max_width, answer.truncated).encode()
+        if fmt not in RESULT_FORMATS:
+            raise QueryError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT results print as table, "
+                             f"{', '.join(RESULT_FORMATS)}")
+        return write_results(fmt, answer.variables, answer.rows, answer.truncated)
+    if fmt == "table":
+        fmt = "turtle"
+    if fmt not in GRAPH_FORMATS:
+        raise QueryError(f"{answer.form} results are RDF: use --format turtle (the default), "
+                         f"{', '.join(GRAPH_FORMATS[1:])}")
+    return write_graph(fmt, answer.triples, prefixes)
+
+
+__all__ = ["FORMATS", "Answer", "Dataset", "bind_values", "check_query", "dataset_for", "open_dataset", "render",
+           "run_query", "values_block"]
