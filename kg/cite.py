@@ -121,7 +121,7 @@ def cite_store(store: pyoxigraph.Store, query: str, *, limit: int = 10, min_sour
 
 
 def _by_cluster(index: CiteIndex, scores: np.ndarray) -> list[tuple[str, float, str]]:
-    """(cluster, score of its best member, that member), best first; ties by IRI."""
+    """(cluster, score of its best member, that member), best first."""
     best: dict[str, tuple[float, str]] = {}
     for row, value in zip(index.claims, scores.tolist(), strict=True):
         if value <= 0:
@@ -130,7 +130,10 @@ def _by_cluster(index: CiteIndex, scores: np.ndarray) -> list[tuple[str, float, 
         old = best.get(key)
         if old is None or value > old[0]:  # claims are sorted by IRI: ties keep the smaller one
             best[key] = (value, row.iri)
-    return [(c, s, m) for c, (s, m) in sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+    def order(kv: tuple[str, tuple[float, str]]) -> tuple[float, int, str]:
+        return (-round(kv[1][0], 9), -index.clusters.get(kv[0], 1), kv[0])  # ties: better-supported first
+
+    return [(c, s, m) for c, (s, m) in sorted(best.items(), key=order)]
 
 
 def _answer(
@@ -309,7 +312,7 @@ def _folds(info: ClusterInfo) -> dict[str, tuple[str, str]]:
         return {}
     sources = [
         Source(m.document.iri, m.document.text, m.document.title, m.document.publisher, m.document.url,
-               tuple(n for a in (m.reported_by, m.attributed_to) if a for n in (a.name, *a.names)))
+               tuple(n for a in (m.reported_by, m.attributed_to) if a for n in (a.name, *a.names)), m.document.date)
         for m in info.members
     ]
     result = independence(sources)

@@ -83,13 +83,16 @@ def _fold(text: str) -> str:
 
 
 def context(quote: Quote, text: str) -> tuple[str, str]:
-    """A few words either side of the quote: prefix/suffix cut back to whole words, whitespace folded."""
+    """A few words either side of the quote: prefix/suffix cut back to whole words, whitespace folded, and "…"
+    where the document goes on."""
     prefix, suffix = quote.prefix, quote.suffix
     if quote.start > len(prefix) and " " in prefix:  # the stored prefix was truncated mid-word
         prefix = prefix[prefix.index(" ") + 1:]
     if quote.end + len(suffix) < len(text) and " " in suffix:
         suffix = suffix[: suffix.rindex(" ")]
-    return re.sub(r"\s+", " ", prefix), re.sub(r"\s+", " ", suffix)
+    before = ("…" if quote.start > len(prefix) else "") + re.sub(r"\s+", " ", prefix)
+    after = re.sub(r"\s+", " ", suffix) + ("…" if quote.end + len(suffix) < len(text) else "")
+    return before, after
 
 
 def _where(quote: Quote | None) -> str:
@@ -160,8 +163,10 @@ def _text_result(result: CiteResult) -> Iterator[str]:
         yield f"       {doc.url or '(no URL)'} ({location})"
         if claim.quote is not None:
             before, after = context(claim.quote, doc.text)
-            yield f"       …{before}«{claim.quote.exact}»{after}…"
-        chain = [f"made by {_agent_text(claim.attributed_to)}" if claim.attributed_to else "made by the document",
+            yield f"       {before}«{claim.quote.exact}»{after}"
+        maker = _agent_text(claim.attributed_to) if claim.attributed_to else f"the outlet ({doc.publisher})" \
+            if doc.publisher else "the document"
+        chain = [f"made by {maker}",
                  f'cue "{claim.cue}"' if claim.cue else "",
                  f"reported by {_agent_text(claim.reported_by)}" if claim.reported_by else "",
                  "direct quote" if claim.quotation else "", claim.modality]

@@ -45,7 +45,7 @@ class CiteIndex:
     entities: dict[str, EntityInfo]
     links: dict[str, dict[str, frozenset[str]]]  # claim IRI -> {"about"|"attributedTo"|"reportedBy": entities}
     works: dict[str, frozenset[str]]  # organisation/person -> reports it published or authored, people who work there
-    clusters: frozenset[str]
+    clusters: dict[str, int]  # cluster IRI -> number of sources
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,10 @@ def load_index(store: pyoxigraph.Store) -> CiteIndex:
           ?work ?p ?maker .
         }"""):
         works[str(sol["maker"].value)].add(str(sol["work"].value))
-    clusters = frozenset(str(s["c"].value) for s in _select(store, "SELECT ?c WHERE { ?c a kg:ClaimCluster }"))
+    clusters = {
+        str(s["c"].value): int(_str(s, "n") or 0)
+        for s in _select(store, "SELECT ?c ?n WHERE { ?c a kg:ClaimCluster OPTIONAL { ?c kg:sourceCount ?n } }")
+    }
     return CiteIndex(
         claims=tuple(sorted(claims.values(), key=lambda r: r.iri)),
         entities=load_entities(store),

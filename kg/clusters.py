@@ -193,6 +193,7 @@ def cluster_claims(
                 publisher=items[i].document.publisher,
                 url=items[i].document.url,
                 credits=items[i].credits,
+                date=items[i].document.date,
             )
             for i in group
         ]

@@ -38,6 +38,7 @@ class Source:
     publisher: str | None = None
     url: str | None = None
     credits: tuple[str, ...] = ()  # names and aliases of whom its supporting claims credit
+    date: str | None = None  # ISO date: of two copies, the later one is the copy
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class IndependenceParams:
 
 @dataclass(frozen=True, order=True)
 class Fold:
-    """Why ``source`` counts together with ``other``."""
+    """Why ``source`` counts together with ``other``: ``source`` is the copy (the later one, or the one that
+    credits the other), ``other`` the original."""
 
     source: str
     other: str
@@ -145,7 +147,8 @@ def independence(
     for src in sorted(sources, key=lambda s: s.id):
         if src.id in by_id:  # one document, several claims: pool their credits
             old = by_id[src.id]
-            by_id[src.id] = Source(old.id, old.text, old.title, old.publisher, old.url, (*old.credits, *src.credits))
+            by_id[src.id] = Source(old.id, old.text, old.title, old.publisher, old.url,
+                                   (*old.credits, *src.credits), old.date)
         else:
             by_id[src.id] = src
     ids = sorted(by_id)
@@ -164,12 +167,24 @@ def independence(
         for b in ids[x + 1 :]:
             rule = _rule(by_id[a], by_id[b], pubs, credits, shingled, p)
             if rule:
-                folds.append(Fold(b, a, rule))
+                copy, original = _orient(by_id[a], by_id[b], rule, pubs, credits)
+                folds.append(Fold(copy, original, rule))
                 uf.union(a, b)
     groups: dict[str, list[str]] = {}
     for i in ids:
         groups.setdefault(uf.find(i), []).append(i)
-    return Independence(tuple(sorted(tuple(g) for g in groups.values())), tuple(folds))
+    return Independence(tuple(sorted(tuple(g) for g in groups.values())), tuple(sorted(folds)))
+
+
+def _orient(
+    a: Source, b: Source, rule: str, pubs: dict[str, frozenset[str]], credits: dict[str, frozenset[str]]
+) -> tuple[str, str]:
+    """(copy, original) of a folded pair; ``a.id < b.id``."""
+    if rule == "repeats-outlet":
+        return (a.id, b.id) if credits[a.id] & pubs[b.id] else (b.id, a.id)
+    if (a.date or "9999") > (b.date or "9999"):
+        return a.id, b.id
+    return b.id, a.id
 
 
 def _rule(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from pathlib import Path
@@ -18,76 +17,10 @@ from kg.claim_similarity import (
 )
 from kg.clusters import cluster_claims
 from kg.independence import Source, host_name, independence, name_key
-from kg.iris import Iris
-from kg.records import Claim, ClaimCluster, Document, Entity, Extraction, Mention, Modality, Ref
+from kg.records import ClaimCluster, Extraction
+from tests.cite_helpers import IRIS, make_extraction
 
-IRIS = Iris()
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-ENTITIES = {
-    "China": ("china", "Country"),
-    "Chinese": ("china", "Country"),
-    "US": ("united-states", "Country"),
-    "U.S.": ("united-states", "Country"),
-    "United States": ("united-states", "Country"),
-    "DeepSeek": ("deepseek", "Lab"),
-    "Alibaba": ("alibaba", "Company"),
-    "Qwen": ("qwen", "Model"),
-    "Meta": ("meta", "Company"),
-    "Llama": ("llama", "Model"),
-    "Stanford": ("stanford-university", "University"),
-    "South China Morning Post": ("south-china-morning-post", "NewsOutlet"),
-    "SCMP": ("south-china-morning-post", "NewsOutlet"),
-}
-
-
-def make_extraction(
-    doc_id: str,
-    sentences: list[str],
-    *,
-    publisher: str | None = None,
-    title: str | None = None,
-    url: str | None = None,
-    modality: dict[int, Modality] | None = None,
-    reported_by: str | None = None,
-    header: str = "",
-) -> Extraction:
-    """One document made of ``sentences``; each sentence is a claim; entity mentions found by name."""
-    text = header + " ".join(sentences)
-    doc = Document(id=doc_id, path=f"{doc_id}.md", format="md", text=text,
-                   sha256=hashlib.sha256(text.encode()).hexdigest(), url=url, title=title, publisher=publisher,
-                   date="2025-12-16")
-    mentions: dict[str, list[Mention]] = {}
-    for surface, (key, _type) in ENTITIES.items():
-        start = 0
-        while (pos := text.find(surface, start)) >= 0:
-            end = pos + len(surface)
-            if (pos == 0 or not text[pos - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
-                mentions.setdefault(key, []).append(Mention(pos, end, surface, IRIS.entity_key(key)))
-            start = end
-    entities = []
-    for key, ms in sorted(mentions.items()):
-        type_ = next(t for k, t in ENTITIES.values() if k == key)
-        aliases = tuple(sorted({s for s, (k, _t) in ENTITIES.items() if k == key} - {ms[0].text}))
-        entities.append(Entity(IRIS.entity_key(key), ms[0].text, type_, aliases=aliases, mentions=tuple(ms)))
-    if reported_by:
-        key = ENTITIES[reported_by][0]
-        if not any(e.id == IRIS.entity_key(key) for e in entities):
-            aliases = tuple(sorted(s for s, (k, _t) in ENTITIES.items() if k == key and s != reported_by))
-            entities.append(Entity(IRIS.entity_key(key), reported_by, "NewsOutlet", aliases=aliases))
-    claims = []
-    offset = len(header)
-    for n, sentence in enumerate(sentences):
-        start, end = offset, offset + len(sentence)
-        assert text[start:end] == sentence
-        about = tuple(sorted({m.entity_id for ms in mentions.values() for m in ms if start <= m.start < end}))
-        claims.append(Claim(
-            id=IRIS.claim(doc_id, start, end), text=sentence, start=start, end=end,
-            modality=(modality or {}).get(n, "asserted"), about=about,
-            reported_by=Ref(IRIS.entity_key(ENTITIES[reported_by][0]), reported_by) if reported_by else None,
-        ))
-        offset = end + 1
-    return Extraction(doc, tuple(entities), (), tuple(claims))
 
 
 def cluster_of(clusters: list[ClaimCluster], claim_text_part: str, ex: list[Extraction]) -> ClaimCluster:
