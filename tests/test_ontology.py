@@ -3,6 +3,7 @@ them to the standards, and declares everything the graph uses."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,18 @@ def test_every_class_and_property_used_by_the_graph_model_fixture_is_declared(
 def test_every_term_the_seed_uses_is_declared(onto: rdflib.Graph) -> None:
     declared = {str(s) for s in onto.subjects() if str(s).startswith(ONTOLOGY_NS)}
     assert not _used_terms(ontology_graph(Settings())) - declared
+
+
+def test_every_kg_term_the_code_and_queries_use_is_declared(onto: rdflib.Graph, root: Path) -> None:
+    """Scans the package (Python, SPARQL, JSON patterns) for kg:Term, KG.Term and KG["Term"]."""
+    declared = {str(s)[len(ONTOLOGY_NS) :] for s in onto.subjects() if str(s).startswith(ONTOLOGY_NS)}
+    pattern = re.compile(r'\bkg:([A-Za-z][A-Za-z0-9]*)|\bKG\.([A-Za-z][A-Za-z0-9]*)|\bKG\["([A-Za-z][A-Za-z0-9]*)"\]')
+    used: dict[str, str] = {}
+    files = [p for ext in ("*.py", "*.rq", "*.json", "*.jsonl") for p in (root / "kg").rglob(ext)]
+    assert len(files) > 20
+    for path in files:
+        for match in pattern.finditer(path.read_text(encoding="utf-8", errors="replace")):
+            used.setdefault(next(g for g in match.groups() if g), str(path.relative_to(root)))
+    assert len(used) > 30
+    undeclared = {term: where for term, where in used.items() if term not in declared}
+    assert not undeclared, undeclared
