@@ -202,8 +202,11 @@ def quantities_conflict(a: frozenset[Quantity], b: frozenset[Quantity]) -> bool:
     return False
 
 
-def quantities_agree(a: frozenset[Quantity], b: frozenset[Quantity]) -> bool:
-    return any(x.unit == y.unit and _close(x.value, y.value, x.unit) for x in a for y in b)
+def quantities_agree(a: frozenset[Quantity], b: frozenset[Quantity], *, significant: bool = False) -> bool:
+    """Some figure of ``a`` equals one of ``b``; ``significant``: only figures with a unit, or of 1,000 and
+    more (a bare "2.0" is as likely a version number as a figure)."""
+    return any(x.unit == y.unit and _close(x.value, y.value, x.unit) and (not significant or x.unit or x.value >= 1000)
+               for x in a for y in b)
 
 
 # --- features -----------------------------------------------------------------------------------------------
@@ -323,11 +326,14 @@ class TermWeights:
 class SimilarityParams:
     """Parameters of the score and the decision, calibrated on labelled pairs (docs/claim-clustering.md)."""
 
-    merge_threshold: float = 0.40
-    contradiction_threshold: float = 0.50
-    min_terms: float = 6.0  # the overlap coefficient of a claim shorter than this is taken over this many terms
+    merge_threshold: float = 0.50
+    contradiction_threshold: float = 0.50  # conflicting figures or dates
+    negation_threshold: float = 0.80  # a claim and its negation: only near-identical wording (cues misfire)
+    cosine_share: float = 0.7  # score = share * cosine + (1 - share) * overlap coefficient
+    min_terms: float = 8.0  # the overlap coefficient of a claim shorter than this is taken over this many terms
     pair_bonus: float = 0.1  # per shared adjacent-term pair, scaled by its IDF relative to an unseen term
     pair_bonus_cap: float = 0.2
+    entity_weight: float = 1.0  # weight of an entity term relative to a word of the same IDF
     disjoint_entities_factor: float = 0.5  # both name entities, none shared: probably about different things
     agreeing_figures_bonus: float = 0.1
 
@@ -346,20 +352,24 @@ def similarity(a: ClaimFeatures, b: ClaimFeatures, weights: TermWeights, params:
     common = a.terms & b.terms
     if not common:
         return 0.0
-    sq_a = sum(weights(t) ** 2 for t in a.terms)
-    sq_b = sum(weights(t) ** 2 for t in b.terms)
-    cosine = sum(weights(t) ** 2 for t in common) / math.sqrt(sq_a * sq_b)
+
+    def w(term: str) -> float:
+        return weights(term) * (params.entity_weight if term.startswith("@") else 1.0)
+
+    sq_a = sum(w(t) ** 2 for t in a.terms)
+    sq_b = sum(w(t) ** 2 for t in b.terms)
+    cosine = sum(w(t) ** 2 for t in common) / math.sqrt(sq_a * sq_b)
     floor = params.min_terms * weights.mean
-    shorter = max(min(sum(weights(t) for t in a.terms), sum(weights(t) for t in b.terms)), floor)
-    overlap = min(sum(weights(t) for t in common) / shorter, 1.0)
-    score = (cosine + overlap) / 2
-    shared_pairs = a.pairs & b.pairs
+    shorter = max(min(sum(w(t) for t in a.terms), sum(w(t) for t in b.terms)), floor)
+    overlap = min(sum(w(t) for t in common) / shorter, 1.0)
+    score = params.cosine_share * cosine + (1 - params.cosine_share) * overlap
+    shared_pairs = [t for t in a.pairs & b.pairs if not all(part.startswith("@") for part in t.split("+"))]
     if shared_pairs:
         bonus = params.pair_bonus * sum(weights(t) for t in shared_pairs) / weights.unseen
         score += min(bonus, params.pair_bonus_cap)
     if a.entities and b.entities and not a.entities & b.entities:
         score *= params.disjoint_entities_factor
-    if quantities_agree(a.quantities, b.quantities):
+    if quantities_agree(a.quantities, b.quantities, significant=True):
         score += params.agreeing_figures_bonus
     return min(score, 1.0)
 
@@ -379,7 +389,8 @@ def compare(
         else ""
     )
     if conflict:
-        return Comparison(score, False, score >= p.contradiction_threshold, conflict)
+        floor = p.negation_threshold if conflict == "negation" else p.contradiction_threshold
+        return Comparison(score, False, score >= floor, conflict)
     same = score >= p.merge_threshold
     return Comparison(score, same, False, "similar" if same else "dissimilar")
 
