@@ -38,6 +38,17 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/mypy kg
 	$(BIN)/pytest -q
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,scale,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+# The benchmark suite: not in CI. bench-quick runs in a couple of minutes.
+bench: $(VENV)/.installed-bench chromium
+	$(BIN)/python bench/run.py --plan full
+
+bench-quick: $(VENV)/.installed-bench chromium
+	$(BIN)/python bench/run.py --plan quick
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check kg tests
 	$(BIN)/mypy kg
