@@ -6,8 +6,9 @@ Two documents fall into one group when
 - ``near-duplicate``: their texts share most word 5-shingles (Jaccard >= 0.8, or the shorter one's shingles are
   >= 90% contained in the longer one: a syndicated copy with a different header or an extra paragraph);
 - ``same-title``: their normalised titles are equal and at least five words long (syndication keeps headlines);
-- ``repeats-outlet``: the supporting claim in one credits an outlet or organisation (reported by / attributed to)
-  that published the other, and is not itself published by it;
+- ``repeats-outlet``: the supporting claim in one credits (reported by / attributed to) the outlet or
+  organisation that published the other, or names it by its title (a report cited by name), and is not itself
+  published by it;
 - ``same-publisher``: both come from the same publisher (an outlet repeating itself is still one voice); the
   publisher is ``dct:publisher``, or the URL's host name when that is missing.
 
@@ -162,12 +163,13 @@ def independence(
         return shingle_cache[src.id]
 
     pubs = {i: publisher_keys(by_id[i]) for i in ids}
+    names = {i: pubs[i] | (frozenset({name_key(by_id[i].title or "")}) - {""}) for i in ids}
     credits = {i: frozenset(name_key(c) for c in by_id[i].credits) - {""} for i in ids}
     for x, a in enumerate(ids):
         for b in ids[x + 1 :]:
-            rule = _rule(by_id[a], by_id[b], pubs, credits, shingled, p)
+            rule = _rule(by_id[a], by_id[b], pubs, names, credits, shingled, p)
             if rule:
-                copy, original = _orient(by_id[a], by_id[b], rule, pubs, credits)
+                copy, original = _orient(by_id[a], by_id[b], rule, names, credits)
                 folds.append(Fold(copy, original, rule))
                 uf.union(a, b)
     groups: dict[str, list[str]] = {}
@@ -177,11 +179,11 @@ def independence(
 
 
 def _orient(
-    a: Source, b: Source, rule: str, pubs: dict[str, frozenset[str]], credits: dict[str, frozenset[str]]
+    a: Source, b: Source, rule: str, names: dict[str, frozenset[str]], credits: dict[str, frozenset[str]]
 ) -> tuple[str, str]:
     """(copy, original) of a folded pair; ``a.id < b.id``."""
     if rule == "repeats-outlet":
-        return (a.id, b.id) if credits[a.id] & pubs[b.id] else (b.id, a.id)
+        return (a.id, b.id) if credits[a.id] & names[b.id] else (b.id, a.id)
     if (a.date or "9999") > (b.date or "9999"):
         return a.id, b.id
     return b.id, a.id
@@ -191,6 +193,7 @@ def _rule(
     a: Source,
     b: Source,
     pubs: dict[str, frozenset[str]],
+    names: dict[str, frozenset[str]],
     credits: dict[str, frozenset[str]],
     shingled: Callable[[Source], frozenset[int]],
     p: IndependenceParams,
@@ -203,6 +206,6 @@ def _rule(
             return "same-title"
     if pubs[a.id] & pubs[b.id]:
         return "same-publisher"
-    if (credits[a.id] & pubs[b.id]) or (credits[b.id] & pubs[a.id]):
+    if (credits[a.id] & names[b.id] - pubs[a.id]) or (credits[b.id] & names[a.id] - pubs[b.id]):
         return "repeats-outlet"
     return ""

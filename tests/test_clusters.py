@@ -193,6 +193,10 @@ def test_independence_rules_and_names() -> None:
     assert result.groups == (("d1", "d2", "d3", "d4"), ("d5", "d6"), ("d7",))
     assert result.count == 3
     assert {f.rule for f in result.folds} == {"near-duplicate", "same-publisher", "same-title", "repeats-outlet"}
+    # a claim crediting a report by its title is not independent of the report itself
+    report = Source("r1", "the report text " * 9, title="Beyond DeepSeek", publisher="Stanford University")
+    relay = Source("r2", "news story text " * 9, publisher="Some Daily", credits=("beyond deepseek",))
+    assert independence([report, relay]).folds[0].rule == "repeats-outlet"
     assert name_key("The South China Morning Post") == "south china morning post"
     assert host_name("https://amp.scmp.com/news/x") == "scmp"
     assert host_name("https://www.bbc.co.uk/news") == "bbc"
