@@ -140,7 +140,8 @@ def _syntax_error(err: SyntaxError, text: str, at: int, length: int) -> QuerySyn
     inject_col = at - (text.rfind("\n", 0, at) + 1) + 1
     if length and line == inject_line and col > inject_col:
         col = max(inject_col, col - length)  # report the position in the query as the user wrote it
-    return QuerySyntaxError(" ".join(match.group(3).split()), line, col)
+    detail = " ".join(match.group(3).replace("[_], ", "").replace(", [_]", "").split())
+    return QuerySyntaxError("unexpected input" if detail in ("expected [_]", "") else detail, line, col)
 
 
 def check_query(ds: Dataset, text: str, *, trusted: bool) -> QueryInfo | None:
