@@ -183,7 +183,7 @@ def _emit(ctx: Context, rule: BridgeRule, left: Located, right: Located, extend:
 def _name_prefix(ctx: Context, mentions: list[Located]) -> None:
     """"Stanford HAI", "Google DeepMind": a centre or lab named with its parent's name in front."""
     parents: dict[str, Located] = {}
-    for loc in ctx.index.mentions:
+    for loc in ctx.index.all:
         if is_a(loc.type, ["University", "Company"]):
             for form in (loc.entity.name, *loc.entity.aliases, loc.mention.text):
                 parents.setdefault(form.lower(), loc)

@@ -165,7 +165,7 @@ class Context:
             tok = self.doc[i]
             if tok.head.i == tok.i or not unit.first <= tok.head.i <= unit.last:
                 for child in tok.children:
-                    if child.dep_ in ("nsubj", "nsubjpass"):
+                    if child.dep_ in ("nsubj", "nsubjpass") and unit.first <= child.i <= unit.last:
                         result = self.resolve(child, pronouns=True)
                         break
                 break
@@ -179,7 +179,7 @@ class Context:
         if not wanted or unit is None:
             return None
         first_unit = self.units[max(0, unit.index - self.data.anaphor_window)]
-        for loc in reversed(self.index.in_range(first_unit.first, before - 1)):
+        for loc in reversed(self.index.in_range(first_unit.first, before - 1, nested=True)):
             if is_a(loc.type, wanted):
                 return loc
         return None
@@ -212,9 +212,18 @@ class Context:
     ) -> None:
         self.found.append(Found(subject, predicate, obj, first, last, rule, round(min(confidence, 1.0), 3)))
 
-    def earlier(self, subject: Entity, predicate: str, *, before: int) -> list[Found]:
-        """Relations found so far with this subject and predicate whose evidence ends before token ``before``."""
-        return [f for f in self.found if f.predicate == predicate and f.subject.id == subject.id and f.last < before]
+    def earlier(self, subject: Entity, predicate: str, *, before: int, units_back: int = 1) -> list[Found]:
+        """Relations found so far with this subject and predicate, in the sentence of token ``before`` (ending
+        before it) or in the ``units_back`` sentences before that."""
+        unit = self._unit_of[before]
+        return [
+            f
+            for f in self.found
+            if f.predicate == predicate
+            and f.subject.id == subject.id
+            and f.last < before
+            and unit - units_back <= self._unit_of[f.first] <= unit
+        ]
 
 
 __all__ = [

@@ -206,9 +206,12 @@ def _modality_factor(ctx: Context, v: Token, unit: Unit) -> float | None:
 
 
 def _resolve_all(ctx: Context, toks: Iterable[Token], *, expand: bool = True) -> list[Resolved]:
+    """Entities named by ``toks`` (and their conjuncts), each in the same sentence unit as its token."""
     found = []
     for tok in toks:
         for t in with_conjuncts(tok) if expand else [tok]:
+            if not ctx.same_unit(t, tok):
+                continue
             res = ctx.resolve(t, pronouns=True)
             if res is not None:
                 found.append(res)
@@ -267,8 +270,8 @@ def verb_relations(ctx: Context, unit: Unit) -> None:
             if factor is None:
                 break  # negated: this verb gives no relation
             stand_in = _subject_by_position(ctx, v)
-            subj_toks = role_tokens(v, frame.subject, stand_in)
-            obj_toks = role_tokens(v, frame.object, stand_in)
+            subj_toks = [t for t in role_tokens(v, frame.subject, stand_in) if unit.first <= t.i <= unit.last]
+            obj_toks = [t for t in role_tokens(v, frame.object, stand_in) if unit.first <= t.i <= unit.last]
             subjects = _resolve_all(ctx, subj_toks, expand=frame.object.roles != ("agent-conjunct",))
             if not subjects and frame.possessor_fallback:
                 subjects = [
@@ -333,7 +336,7 @@ def _nominal_role(ctx: Context, n: Token, governor: Token | None, spec: RoleSpec
 
 def possessive_relations(ctx: Context, unit: Unit) -> None:
     """"Alibaba's Qwen", "Stanford University's DigiChina Project", "the university's Center for ..."."""
-    mentions = ctx.index.in_range(unit.first, unit.last)
+    mentions = ctx.index.in_range(unit.first, unit.last, nested=True)
     nouns = ctx.data.generic_nouns | ctx.data.report_nouns
     for pos, loc in enumerate(mentions):
         heads = [ctx.index.head_of(loc)]
@@ -342,16 +345,17 @@ def possessive_relations(ctx: Context, unit: Unit) -> None:
         owners: list[Resolved] = []
         for tok in [*heads, *(ctx.doc[j] for j in range(loc.first, loc.last + 1))]:
             for p in tok.children:
-                if p.dep_ != "poss" or loc.first <= p.i <= loc.last:
+                if p.dep_ != "poss":
                     continue
                 named = ctx.index.at(p.i)
                 if named is not None:
-                    owners.append(Resolved(named.entity, named.first, named.last))
-                elif any(d.dep_ == "det" and d.lower_ == "the" for d in p.children):
+                    if named.entity.id != loc.entity.id:
+                        owners.append(Resolved(named.entity, named.first, named.last))
+                elif not loc.first <= p.i <= loc.last and any(d.lower_ == "the" for d in p.children):
                     ante = ctx.antecedent(p, p.i)
                     if ante is not None:
                         owners.append(Resolved(ante.entity, p.i, p.i, ctx.data.resolution_factor))
-        if pos > 0 and not owners:
+        if pos > 0 and not owners and mentions[pos - 1].last < loc.first:
             prev = mentions[pos - 1]
             between = ctx.doc.text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[loc.first].idx]
             if re.fullmatch(r"\s*['’]s?\s+", between):
@@ -420,8 +424,10 @@ def collaboration_relations(ctx: Context, unit: Unit) -> None:
         if factor is None or not ctx.same_unit(verb, tok):
             continue
         partners = _resolve_all(ctx, (p for p in with_prep.children if p.dep_ == "pobj"))
-        makers = _resolve_all(ctx, agents(verb))
-        works = _resolve_all(ctx, patients(verb)) if verb.lemma_.lower() in production else []
+        makers = _resolve_all(ctx, (t for t in agents(verb) if ctx.same_unit(t, verb)))
+        works = _resolve_all(ctx, (t for t in patients(verb) if ctx.same_unit(t, verb)))
+        if verb.lemma_.lower() not in production:
+            works = []
         cue = [verb.i, tok.i, with_prep.i]
         for partner in partners:
             for maker in makers:

@@ -87,7 +87,9 @@ class Located:
 class MentionIndex:
     """Entity mentions of one doc (or chunk), by token.
 
-    Overlapping mentions keep the longest (then the earliest); a token belongs to at most one mention.
+    Mentions may nest ("a new [Stanford University] report" is a mention of the report holding a mention of
+    the university). ``at(i)`` gives the innermost mention on a token; ``mentions`` holds the outermost ones
+    (no two overlap: longest first, then earliest), ``all`` every mention in text order.
     """
 
     def __init__(self, doc: Doc, entities: Sequence[Entity], offset: int = 0) -> None:
@@ -101,30 +103,40 @@ class MentionIndex:
                     candidates.append((m.start, m.end, ent.id, ent, m))
         # longest first, then earliest, then IRI: deterministic whatever the input order
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
-        self._by_token: list[Located | None] = [None] * len(doc)
-        located: list[Located] = []
-        for start, end, _iri, ent, m in candidates:
+        self._inner: list[Located | None] = [None] * len(doc)
+        outer: list[Located | None] = [None] * len(doc)
+        every: list[Located] = []
+        top: list[Located] = []
+        seen: set[tuple[int, int, str]] = set()
+        for start, end, iri, ent, m in candidates:
             span = doc.char_span(start - offset, end - offset, alignment_mode="expand")
-            if span is None or len(span) == 0:
+            if span is None or len(span) == 0 or (span.start, span.end, iri) in seen:
                 continue
-            if any(self._by_token[i] is not None for i in range(span.start, span.end)):
-                continue
+            seen.add((span.start, span.end, iri))
             loc = Located(ent, m, span.start, span.end - 1)
-            located.append(loc)
+            every.append(loc)
             for i in range(span.start, span.end):
-                self._by_token[i] = loc
-        self.mentions: tuple[Located, ...] = tuple(sorted(located, key=lambda loc: loc.first))
+                self._inner[i] = loc  # shorter mentions come later and win
+            if all(outer[i] is None for i in range(span.start, span.end)):
+                top.append(loc)
+                for i in range(span.start, span.end):
+                    outer[i] = loc
+        self.mentions: tuple[Located, ...] = tuple(sorted(top, key=lambda loc: loc.first))
+        self.all: tuple[Located, ...] = tuple(sorted(every, key=lambda loc: (loc.first, -loc.last)))
         counts: dict[str, int] = {}
-        for loc in self.mentions:
+        for loc in self.all:
             counts[loc.entity.id] = counts.get(loc.entity.id, 0) + 1
         self.counts = counts
 
     def at(self, i: int) -> Located | None:
-        return self._by_token[i] if 0 <= i < len(self._by_token) else None
+        """The innermost mention covering token ``i``."""
+        return self._inner[i] if 0 <= i < len(self._inner) else None
 
-    def in_range(self, first: int, last: int) -> list[Located]:
-        """Mentions that lie wholly inside tokens ``first..last`` (inclusive), in text order."""
-        return [loc for loc in self.mentions if loc.first >= first and loc.last <= last]
+    def in_range(self, first: int, last: int, *, nested: bool = False) -> list[Located]:
+        """Mentions wholly inside tokens ``first..last`` (inclusive), in text order; outermost ones only unless
+        ``nested``."""
+        pool = self.all if nested else self.mentions
+        return [loc for loc in pool if loc.first >= first and loc.last <= last]
 
     def head_of(self, loc: Located) -> Token:
         """The syntactic head of a mention: its token whose head lies outside it (else the last token)."""
@@ -137,7 +149,7 @@ class MentionIndex:
     def salient(self, type_name: str) -> Entity | None:
         """The entity of a class mentioned most often in this doc (ties: first mentioned)."""
         best: tuple[int, int, Entity] | None = None
-        for loc in self.mentions:
+        for loc in self.all:
             if not is_a(loc.type, [type_name]):
                 continue
             key = (self.counts[loc.entity.id], -loc.first, loc.entity)

@@ -1,0 +1,209 @@
+"""Which stretches of a document are claims: sentence units cleaned of bullets, labels and trailing credits.
+
+A claim candidate is a sentence unit (kg/extract/spans.py) with
+
+* fragments the parser split off put back (a unit that starts in lower case, or with a closing quote);
+* a leading bullet ("- ", "1. ") and a short label without a verb ("Geopolitical balance: ") removed;
+* a trailing credit such as " (South China Morning Post)" removed and kept as the credit, which also
+  applies to the other sentences of its paragraph that have none.
+
+Dropped: navigation and bylines ("Source: https://...", "Read more"), headings (a line of its own without
+final punctuation), list lead-ins ending with ":", questions, fragments without a predicate (glossary
+entries, captions) and units shorter than ``min_words`` words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from spacy.tokens import Doc
+
+from kg.extract.attribution import claim_lexicon
+from kg.extract.spans import Located, MentionIndex, Unit, units
+from kg.seed import SeedKB
+
+TERMINAL = frozenset({".", "!", "?", "…", "”", '"', "’", "'", ")", "»"})
+OPENING_QUOTES = frozenset({"“", '"', "«", "‘"})
+CLOSING_QUOTES = frozenset({"”", '"', "»", "’"})
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A trailing parenthetical credit: its tokens and what it names."""
+
+    first: int
+    last: int
+    text: str
+    mention: Located | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    first: int  # claim tokens, inclusive
+    last: int
+    paragraph: int
+    credit: Credit | None = None
+    bulleted: bool = False
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[re.Pattern[str], ...], re.Pattern[str]]:
+    raw = claim_lexicon().raw
+    navigation = tuple(re.compile(p, re.IGNORECASE) for p in raw["navigation"])
+    return navigation, re.compile(raw["bullet"])
+
+
+def _text(doc: Doc, first: int, last: int) -> str:
+    return doc.text[doc[first].idx : doc[last].idx + len(doc[last].text)]
+
+
+def _merged(doc: Doc, found: list[Unit]) -> list[Unit]:
+    """Put back fragments the parser split off a sentence (same line, starting lower-case or with a closing quote)."""
+    _navigation, bullet = _patterns()
+    merged: list[Unit] = []
+    for unit in found:
+        head = doc[unit.first]
+        starts_low = head.text[:1].islower() and not bullet.match(doc.text[head.idx : head.idx + 3])
+        if merged and merged[-1].paragraph == unit.paragraph and (starts_low or head.text in CLOSING_QUOTES - {"’"}):
+            merged[-1] = replace(merged[-1], last=unit.last)
+            continue
+        merged.append(unit)
+    return merged
+
+
+def _credit(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, last: int) -> Credit | None:
+    """A parenthetical at the very end of tokens ``first..last`` that names an organisation."""
+    end = last
+    if doc[end].text == "." and end > first and doc[end - 1].text == ")":
+        end -= 1
+    if doc[end].text != ")":
+        return None
+    start = end - 1
+    while start > first and doc[start].text not in ("(", ")"):
+        start -= 1
+    if doc[start].text != "(" or end - start - 1 < 1:
+        return None
+    if end - start - 1 > claim_lexicon().raw["credit_max_words"] or any(
+        t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in doc[start + 1 : end]
+    ):
+        return None
+    inner = _text(doc, start + 1, end - 1)
+    located = index.in_range(start + 1, end - 1)
+    mention = located[0] if len(located) == 1 and located[0].first == start + 1 else None
+    if mention is None and not any(e.type != "Person" for e in seed.lookup(inner)):
+        return None
+    return Credit(start, last, inner, mention)
+
+
+def _has_predicate(doc: Doc, first: int, last: int) -> bool:
+    for tok in doc[first : last + 1]:
+        if tok.head.i == tok.i or not first <= tok.head.i <= last:
+            if tok.pos_ in ("VERB", "AUX"):
+                return True
+            if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in tok.children):
+                return True
+    return False
+
+
+def _strip_label(doc: Doc, first: int, last: int) -> int:
+    """Skip "Geopolitical balance:" (a short label without a verb) at the start."""
+    limit = min(last, first + claim_lexicon().raw["label_max_words"] + 1)
+    for i in range(first + 1, limit + 1):
+        tok = doc[i]
+        if tok.text == ":":
+            label = doc[first:i]
+            if i < last and not any(t.pos_ in ("VERB", "AUX") for t in label):
+                return i + 1
+            return first
+        if tok.is_punct and tok.text not in ("-", "&", "'", "’"):
+            return first
+    return first
+
+
+def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> list[Candidate]:
+    """Claim candidates of ``doc`` in text order."""
+    navigation, bullet = _patterns()
+    lex = claim_lexicon().raw
+    found: list[Candidate] = []
+    merged = _merged(doc, units(doc))
+    per_paragraph: dict[int, int] = {}
+    for unit in merged:
+        per_paragraph[unit.paragraph] = per_paragraph.get(unit.paragraph, 0) + 1
+    for unit in merged:
+        raw = _text(doc, unit.first, unit.last)
+        if any(p.search(raw) for p in navigation):
+            continue
+        first, last = unit.first, unit.last
+        bulleted = False
+        marker = bullet.match(doc.text[doc[first].idx : doc[first].idx + 6])
+        if marker:
+            bulleted = True
+            while first <= last and doc[first].idx < doc[unit.first].idx + marker.end():
+                first += 1
+        if first > last:
+            continue
+        credit = _credit(doc, index, seed, first, last)
+        if credit is not None:
+            last = credit.first - 1
+            while last > first and doc[last].is_space:
+                last -= 1
+        first = _strip_label(doc, first, last)
+        if first > last:
+            if credit is not None:
+                found.append(Candidate(-1, -1, unit.paragraph, credit))  # a credit on its own line
+            continue
+        text = _text(doc, first, last)
+        if text.endswith("?") or text.rstrip("”\"’' ").endswith("?") or text.endswith(":"):
+            continue
+        if per_paragraph[unit.paragraph] == 1 and doc[last].text[-1:] not in TERMINAL and not bulleted:
+            continue  # a heading
+        words = sum(1 for t in doc[first : last + 1] if not t.is_punct and not t.is_space)
+        if words < lex["min_words"] or not _has_predicate(doc, first, last):
+            if credit is not None:
+                found.append(Candidate(-1, -1, unit.paragraph, credit))
+            continue
+        found.append(Candidate(first, last, unit.paragraph, credit, bulleted))
+    return _spread_credits(found)
+
+
+def _spread_credits(found: list[Candidate]) -> list[Candidate]:
+    """A paragraph's trailing credit applies to each of its sentences without one of its own."""
+    credits: dict[int, Credit] = {}
+    for cand in found:
+        if cand.credit is not None:
+            credits[cand.paragraph] = cand.credit
+    spread = []
+    for cand in found:
+        if cand.first < 0:
+            continue
+        if cand.credit is None and cand.paragraph in credits:
+            cand = replace(cand, credit=credits[cand.paragraph])
+        spread.append(cand)
+    return spread
+
+
+def quoted_tokens(doc: Doc) -> list[bool]:
+    """Per token: inside a quotation (curly or straight double quotes, paired within a paragraph)."""
+    inside = [False] * len(doc)
+    open_at: int | None = None
+    for tok in doc:
+        text = tok.text
+        if tok.is_space and "\n" in text:
+            if open_at is not None:  # an unclosed quote runs to the end of its paragraph
+                for i in range(open_at, tok.i):
+                    inside[i] = True
+            open_at = None
+            continue
+        if text in ("“", "«") or (text == '"' and open_at is None):
+            open_at = tok.i
+        elif text in ("”", "»") or (text == '"' and open_at is not None):
+            if open_at is not None:
+                for i in range(open_at, tok.i + 1):
+                    inside[i] = True
+            open_at = None
+    return inside
+
+
+__all__ = ["Candidate", "Credit", "candidates", "quoted_tokens"]

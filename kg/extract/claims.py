@@ -1,0 +1,230 @@
+"""Claims: the statements a document makes, with who made them, who reported them, modality and citation.
+
+For each claim candidate (kg/extract/claim_spans.py) in text order:
+
+1. **Attribution** (kg/extract/attribution.py): "according to X", "X said/found/argued/urged ..." (also
+   "..., the report says" and "“...,” said X"), "This assessment comes from X" (which also attributes the
+   previous sentence when it had no source). "It", "they", "the authors" resolve to the previous source;
+   "the report", "the findings" to the report the document is about. A sentence inside a quotation whose
+   speaker is named in another sentence of the same quotation gets that speaker; so does a quotation that
+   continues right after an attributed quote in the same paragraph. Without any cue, a trailing credit that
+   names an organisation other than a news outlet ("(Stanford HAI)") is the source.
+2. **Reported by**: the trailing credit's news outlet ("(South China Morning Post)") for every sentence of
+   its paragraph; else the document's publisher when it is a known news outlet; else None.
+3. **Modality** (kg/extract/modality.py) of the reported clause ("X said [that Y may rise]") or of the
+   sentence's main predicate: negated when that predicate is negated (negation wins over a hedge only then),
+   hedged for hedges on it or its coordinated predicates, a hedging cue ("suggests", "estimated") or a hedging
+   phrase; asserted otherwise. "not just X but Y" is not a negation.
+4. **About**: entities mentioned in the claim, except in the attribution phrase and the credit.
+5. **Quotation**: the claim quotes at least ``quote_min_words`` words, attributed or mostly quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from spacy.tokens import Doc, Token
+
+from kg.extract.attribution import Attributor, Source, SourceResolver, claim_lexicon
+from kg.extract.claim_spans import Candidate, candidates, quoted_tokens
+from kg.extract.modality import hedge_cue, negation_cue, phrase_hedge
+from kg.extract.spans import MentionIndex, is_a
+from kg.iris import Iris
+from kg.records import Claim, Document, Entity, Modality, Ref
+from kg.seed import SeedKB
+
+
+def extract_claims(
+    doc: Doc, document: Document, entities: Sequence[Entity], iris: Iris, seed: SeedKB, *, offset: int = 0
+) -> tuple[Claim, ...]:
+    """Claims of ``doc``, the spaCy Doc of ``document.text[offset:offset + len(doc.text)]``, in text order."""
+    if document.text[offset : offset + len(doc.text)] != doc.text:
+        raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
+    index = MentionIndex(doc, entities, offset)
+    quoted = quoted_tokens(doc)
+    found = candidates(doc, index, seed)
+    resolver = SourceResolver(index, seed)
+    attributor = Attributor(resolver, quoted)
+    sources = _attribute(doc, found, attributor, resolver, quoted)
+    outlet = publisher_outlet(document, entities, seed)
+    claims = [
+        _claim(doc, document, iris, index, cand, source, quoted, outlet, seed, offset)
+        for cand, source in zip(found, sources, strict=True)
+    ]
+    return tuple(claims)
+
+
+def _attribute(
+    doc: Doc, found: list[Candidate], attributor: Attributor, resolver: SourceResolver, quoted: list[bool]
+) -> list[Source | None]:
+    sources: list[Source | None] = []
+    for pos, cand in enumerate(found):
+        source = attributor.find(cand.first, cand.last, doc)
+        if source is not None and source.backward and pos > 0 and sources[-1] is None:
+            sources[-1] = replace(source, first=-1, last=-1, kind="backward")
+        if source is None and pos > 0:
+            source = _continued_quote(doc, found, sources, pos, quoted)
+        if source is not None and source.entity is not None:
+            resolver.remember(source.entity)
+        sources.append(source)
+    _quote_speakers(found, sources, quoted)
+    return sources
+
+
+def _continued_quote(
+    doc: Doc, found: list[Candidate], sources: list[Source | None], pos: int, quoted: list[bool]
+) -> Source | None:
+    """A quotation right after an attributed quotation in the same paragraph continues it."""
+    cand, prev, prev_source = found[pos], found[pos - 1], sources[pos - 1]
+    if prev_source is None or prev_source.kind not in ("verb", "quote") or prev.paragraph != cand.paragraph:
+        return None
+    if not (quoted[cand.first] and _quoted_words(doc, prev.first, prev.last, quoted) > 0):
+        return None
+    return replace(prev_source, first=-1, last=-1, kind="quote")
+
+
+def _quote_speakers(found: list[Candidate], sources: list[Source | None], quoted: list[bool]) -> None:
+    """Sentences of one quotation share the speaker named in any of them (outside the quotation)."""
+    pos = 0
+    while pos < len(found):
+        end = pos
+        while end + 1 < len(found) and _same_quote(found[end], found[end + 1], quoted):
+            end += 1
+        if end > pos:
+            speaker = next(
+                (s for s in sources[pos : end + 1] if s is not None and s.kind == "verb" and s.entity is not None), None
+            )
+            if speaker is not None:
+                for k in range(pos, end + 1):
+                    if sources[k] is None:
+                        sources[k] = replace(speaker, first=-1, last=-1, kind="quote")
+        pos = end + 1
+
+
+def _same_quote(a: Candidate, b: Candidate, quoted: list[bool]) -> bool:
+    """Candidates ``a`` and ``b`` are consecutive and one quotation runs across the boundary between them."""
+    return a.paragraph == b.paragraph and b.first > a.last and all(quoted[i] for i in range(a.last, b.first + 1))
+
+
+def _quoted_words(doc: Doc, first: int, last: int, quoted: list[bool]) -> int:
+    return sum(1 for i in range(first, last + 1) if quoted[i] and not doc[i].is_punct and not doc[i].is_space)
+
+
+def publisher_outlet(document: Document, entities: Sequence[Entity], seed: SeedKB) -> Ref | None:
+    """The document's publisher as a news outlet entity (of the document, else of the seed), or None."""
+    if not document.publisher:
+        return None
+    wanted = document.publisher.casefold().removeprefix("the ")
+    for ent in entities:
+        names = {n.casefold().removeprefix("the ") for n in (ent.name, *ent.aliases)}
+        if is_a(ent.type, ["NewsOutlet"]) and wanted in names:
+            return Ref(ent.id, ent.name)
+    for known in seed.lookup(document.publisher) or seed.lookup(wanted):
+        if known.type == "NewsOutlet":
+            return Ref(known.iri, known.label)
+    return None
+
+
+def _credit_ref(cand: Candidate, seed: SeedKB) -> tuple[Ref | None, str | None]:
+    """The credit as (reference, class name)."""
+    credit = cand.credit
+    if credit is None:
+        return None, None
+    if credit.mention is not None:
+        ent = credit.mention.entity
+        return Ref(ent.id, ent.name), ent.type
+    for known in seed.lookup(credit.text):
+        if known.type != "Person":
+            return Ref(known.iri, known.label), known.type
+    return None, None
+
+
+def _root(doc: Doc, first: int, last: int) -> Token:
+    for tok in doc[first : last + 1]:
+        if (tok.head.i == tok.i or not first <= tok.head.i <= last) and tok.pos_ in ("VERB", "AUX"):
+            return tok
+    for tok in doc[first : last + 1]:
+        if tok.head.i == tok.i or not first <= tok.head.i <= last:
+            return tok
+    return doc[first]
+
+
+def _modality(doc: Doc, cand: Candidate, source: Source | None) -> tuple[Modality, str | None]:
+    lex = claim_lexicon()
+    content = source.content if source is not None and source.content is not None else None
+    if content is None or not cand.first <= content.i <= cand.last:
+        content = _root(doc, cand.first, cand.last)
+    verb = source.verb if source is not None else None
+    neg = negation_cue(content)
+    if neg is None and verb is not None and verb is not content:
+        neg = negation_cue(verb)
+    if neg is None and verb is not None and verb.lemma_.lower() in lex.negating:
+        neg = verb.text
+    if neg is not None:
+        return "negated", neg
+    hedge = hedge_cue(content)
+    if hedge is None and verb is not None and verb.lemma_.lower() in lex.hedging:
+        hedge = verb.text
+    if hedge is None:
+        hedge = phrase_hedge(doc[cand.first : cand.last + 1].text)
+    if hedge is not None:
+        return "hedged", hedge
+    return "asserted", None
+
+
+def _claim(
+    doc: Doc,
+    document: Document,
+    iris: Iris,
+    index: MentionIndex,
+    cand: Candidate,
+    source: Source | None,
+    quoted: list[bool],
+    outlet: Ref | None,
+    seed: SeedKB,
+    offset: int,
+) -> Claim:
+    start = doc[cand.first].idx + offset
+    end = doc[cand.last].idx + len(doc[cand.last].text) + offset
+    credit, credit_type = _credit_ref(cand, seed)
+    reported_by = credit if credit is not None and credit_type == "NewsOutlet" else outlet
+    attributed: Ref | None = None
+    cue: str | None = None
+    if source is not None:
+        cue = source.cue
+        if source.entity is not None:
+            attributed = Ref(source.entity.id, source.entity.name)
+    elif credit is not None and credit_type != "NewsOutlet":
+        attributed = credit
+    modality, modal_cue = _modality(doc, cand, source)
+    if cue is None:
+        cue = modal_cue
+    skip_first, skip_last = (source.first, source.last) if source is not None and source.first >= 0 else (-1, -2)
+    about = sorted(
+        {
+            loc.entity.id
+            for loc in index.in_range(cand.first, cand.last, nested=True)
+            if not (skip_first <= loc.first and loc.last <= skip_last)
+        }
+    )
+    words = _quoted_words(doc, cand.first, cand.last, quoted)
+    total = sum(1 for t in doc[cand.first : cand.last + 1] if not t.is_punct and not t.is_space)
+    min_words = int(claim_lexicon().raw["quote_min_words"])
+    quotation = words >= min_words and ((source is not None and source.kind in ("verb", "quote")) or 2 * words >= total)
+    return Claim(
+        id=iris.claim(document.id, start, end),
+        text=document.text[start:end],
+        start=start,
+        end=end,
+        modality=modality,
+        attributed_to=attributed,
+        reported_by=reported_by,
+        cue=cue,
+        quotation=quotation,
+        about=tuple(about),
+        page=document.page_of(start),
+    )
+
+
+__all__ = ["extract_claims", "publisher_outlet"]
