@@ -148,6 +148,7 @@ def graph_store(
         if doc.url:
             quads.append(ox.Quad(d, uri(DCTERMS.source), n(doc.url), g))
         quads.extend(ox.Quad(d, uri(DCTERMS.creator), _lit(a), g) for a in doc.authors)
+        quads.extend(ox.Quad(n(r.subject), uri(KG[r.predicate]), n(r.object), g) for r in ex.relations)
         if doc.page_starts:
             quads.append(ox.Quad(d, uri(KG.pageStarts), _lit(" ".join(map(str, doc.page_starts))), g))
         for c in ex.claims:
