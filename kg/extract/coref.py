@@ -1,0 +1,201 @@
+"""Within-document coreference by rule: repeated names, abbreviations, short forms and "the university".
+
+* ``propagate`` — a new entity's full name found again where no candidate was tagged (the NER is not
+  consistent from one sentence to the next);
+* ``abbreviations`` — "Center for Security and Emerging Technology (CSET)": CSET elsewhere is that centre
+  (rule ``abbreviation``);
+* ``short_forms`` — "Webster" for Graham Webster, "Moonshot" for Moonshot AI (rule ``short-form``);
+* ``definite_references`` — "the university", "the company", "the country" to the most recent entity of a
+  fitting type (rule ``short-form``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from kg.extract.groups import DocEntities, Group
+from kg.extract.linking import ORG_TYPES, PLACE_TYPES, normalize
+
+_WORDS = re.compile(r"[A-Za-z0-9]+")
+_VERSION_TAIL = re.compile(r"^.*?[A-Za-z][-\u2010\u2011 ]([A-Z]\d+(?:\.\d+)?)$")
+
+
+def _token_pattern(state: DocEntities, first: int, last: int) -> tuple[str, ...] | None:
+    span = state.doc.char_span(first, last, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    return tuple(t.text for t in span if not t.is_space)
+
+
+def _scan(state: DocEntities, patterns: dict[tuple[str, ...], Group], rule: str | None) -> None:
+    """Add a mention wherever a pattern's tokens occur on free, capitalised tokens."""
+    if not patterns:
+        return
+    by_first: dict[str, list[tuple[tuple[str, ...], Group]]] = defaultdict(list)
+    for pattern, group in patterns.items():
+        by_first[pattern[0]].append((pattern, group))
+    for options in by_first.values():
+        options.sort(key=lambda pg: -len(pg[0]))
+    doc = state.doc
+    tagged = doc.has_annotation("TAG")
+    n = len(doc)
+    i = 0
+    while i < n:
+        found = by_first.get(doc[i].text)
+        if not found or state.owner[i] is not None:
+            i += 1
+            continue
+        for pattern, group in found:
+            end = i + len(pattern)
+            if end > n or tuple(doc[k].text for k in range(i, end)) != pattern or not state.free(i, end):
+                continue
+            if tagged and len(pattern) == 1 and doc[i].pos_ not in ("PROPN", "NOUN", "X"):
+                continue
+            state.add(group, i, end, rule)
+            i = end - 1
+            break
+        i += 1
+
+
+def propagate(state: DocEntities) -> None:
+    """Every other occurrence of a new entity's name (as it was written) is a mention too."""
+    patterns: dict[tuple[str, ...], Group] = {}
+    for group in state.groups.values():
+        if group.seed is not None:
+            continue
+        for first, last in sorted(group.mentions):
+            pattern = _token_pattern(state, first, last)
+            if pattern and any(ch.isupper() for ch in pattern[0][:1]):
+                patterns.setdefault(pattern, group)
+    _scan(state, patterns, None)
+
+
+def _initials_match(acronym: str, name: str) -> bool:
+    letters = [c for c in acronym if c.isalnum()]
+    initials = [c for w in _WORDS.findall(name) for c in (w if w.isupper() else w[0].upper())]
+    if len(letters) < 2 or not initials or letters[0].upper() != initials[0]:
+        return False
+    pos = 0
+    for letter in letters:
+        while pos < len(initials) and initials[pos] != letter.upper():
+            pos += 1
+        if pos == len(initials):
+            return False
+        pos += 1
+    return True
+
+
+def abbreviations(state: DocEntities) -> None:
+    """"Full Name (ACR)" defines ACR for this document; other entities named ACR are folded into Full Name."""
+    doc = state.doc
+    found: dict[str, Group] = {}
+    for i in range(1, len(doc) - 2):
+        if doc[i].text != "(" or doc[i + 2].text != ")":
+            continue
+        acr = doc[i + 1].text
+        core = acr.replace(".", "").replace("&", "")
+        if not (2 <= len(core) <= 10 and core.isalnum() and core.upper() == core and any(c.isalpha() for c in core)):
+            continue
+        owner = state.owner[i - 1]
+        group = state.groups.get(owner) if owner else None
+        if group is None or not _initials_match(acr, group.name):
+            continue
+        others = [e for e in state.index.lookup(acr) if group.seed is None or e.iri != group.seed.iri]
+        if others:
+            continue  # ACR already names another seed entity
+        found.setdefault(acr, group)
+    if not found:
+        return
+    for group in list(state.groups.values()):
+        target = found.get(group.name)
+        if group.seed is None and target is not None and target is not group:
+            state.move(group, target, "abbreviation")
+    _scan(state, {(acr,): group for acr, group in found.items()}, "abbreviation")
+
+
+def _short_form(group: Group, state: DocEntities) -> list[tuple[str, ...]]:
+    lex = state.lexicon
+    words = group.name.split()
+    forms: list[tuple[str, ...]] = []
+    if group.type == "Person" and len(words) >= 2:
+        names = [w for w in words if w[:1].isupper() and w.isalpha() and w.lower() not in lex.person_titles]
+        if len(names) >= 2:
+            forms.extend([(names[-1],), (names[0],)])
+    elif group.type == "Model":
+        m = _VERSION_TAIL.match(group.name)
+        if m:
+            forms.append((m.group(1),))  # "K2" for Kimi K2, "M1" for MiniMax-M1
+    elif group.type in ORG_TYPES:
+        rest = list(words)
+        while len(rest) > 1 and rest[-1] in lex.name_heads and rest[-1] not in ("Times", "Post", "News", "Journal"):
+            rest.pop()
+        if rest != words and 1 <= len(rest) <= 2:
+            forms.append(tuple(rest))
+    good = []
+    for form in forms:
+        text = " ".join(form)
+        norm = normalize(text)
+        if len(text) < (2 if group.type == "Model" else 3) or not all(w[:1].isupper() for w in form):
+            continue
+        others = [e for e in state.index.lookup(text) if group.seed is None or e.iri != group.seed.iri]
+        if others or state.index.place(text) or text in state.index.demonyms:
+            continue
+        if norm in lex.generic_words or norm in lex.stop_names or norm in lex.pronouns:
+            continue
+        good.append(form)
+    return good
+
+
+def short_forms(state: DocEntities) -> None:
+    """A later (or earlier) "Webster" or "Moonshot" is Graham Webster or Moonshot AI when that is unambiguous."""
+    owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for group in state.groups.values():
+        for form in _short_form(group, state):
+            owners[form].add(group.iri)
+    forms = {form: state.groups[next(iter(iris))] for form, iris in owners.items() if len(iris) == 1}
+    if not forms:
+        return
+    for group in list(state.groups.values()):
+        target = forms.get(tuple(group.name.split()))
+        if group.seed is None and target is not None and target.iri != group.iri and group.iri in state.groups:
+            state.move(group, target, "short-form")
+    _scan(state, forms, "short-form")
+
+
+def definite_references(state: DocEntities) -> None:
+    """"the university" -> the most recent University mentioned within the window (needs a parse)."""
+    doc = state.doc
+    if not doc.has_annotation("DEP"):
+        return
+    lex = state.lexicon
+    for tok in doc:
+        types = lex.definite_nouns.get(tok.lower_)
+        if not types or tok.tag_ != "NN" or tok.dep_ == "compound" or state.owner[tok.i] is not None:
+            continue
+        lefts = list(tok.lefts)
+        dets = [c for c in lefts if c.dep_ == "det" and c.lower_ == "the"]
+        if not dets or (tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "of"):
+            continue
+        start = dets[0].i
+        modifiers = [doc[k] for k in range(start + 1, tok.i)]
+        if any(
+            m.lower_ not in lex.definite_modifiers and m.text not in state.index.demonyms and not m.is_punct
+            for m in modifiers
+        ):
+            continue  # "the larger model" compares; only "the (same|new|Chinese) model" refers back
+        if not state.free(start, tok.i + 1) or any("\n" in doc[k].text for k in range(start, tok.i)):
+            continue
+        antecedent = None
+        for k in range(start - 1, max(-1, start - 1 - lex.definite_window), -1):
+            owner = state.owner[k]
+            if owner is not None and owner in state.groups:
+                group = state.groups[owner]
+                if group.type in types and (group.type not in PLACE_TYPES or group.type == "Country"):
+                    antecedent = group
+                    break
+        if antecedent is not None:
+            state.add(antecedent, start, tok.i + 1, "short-form")
+
+
+__all__ = ["abbreviations", "definite_references", "propagate", "short_forms"]

