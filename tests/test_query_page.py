@@ -79,7 +79,7 @@ def page(browser: Browser, server: KgServer) -> Iterator[Watched]:
     page.on("request", on_request)
     page.on("console", on_console)
     page.goto(server.url)
-    page.wait_for_function("document.querySelectorAll('#named-select option').length > 12")
+    page.wait_for_selector("#named-select option:nth-child(13)", state="attached")
     yield watched
     context.close()
 
@@ -114,7 +114,7 @@ def test_ctrl_enter_runs_and_the_query_is_kept_in_the_address(page: Watched) -> 
     assert p.locator("#table tbody tr td").all_inner_texts() == ["e:china", "e:united-states"]
     assert "query=SELECT" in p.url
     p.reload()
-    p.wait_for_function("document.querySelectorAll('#named-select option').length > 12")
+    p.wait_for_selector("#named-select option:nth-child(13)", state="attached")
     assert p.input_value("#query") == "SELECT ?c WHERE { ?c a kg:Country } ORDER BY ?c"
 
 
