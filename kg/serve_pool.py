@@ -31,6 +31,7 @@ class Worker:
     proc: subprocess.Popen[bytes]
     isolated: bool = False
     jobs: int = 0
+    store: str = ""  # the store generation it opened (BUILD/store is a link a new build moves)
 
     @property
     def pid(self) -> int:
@@ -108,6 +109,9 @@ class WorkerPool:
         with self._lock:
             return bool(self._all) and all(w.isolated for w in self._all)
 
+    def _current_store(self) -> str:
+        return os.path.realpath(self.build / "store")
+
     def _spawn(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "kg.serve_worker", str(self.build)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True)
@@ -120,7 +124,7 @@ class WorkerPool:
             proc.wait()
             raise WorkerError(f"a query worker did not start (exit code {proc.returncode}); see the messages above")
         hello = json.loads(frame)
-        worker = Worker(proc, isolated=bool(hello.get("isolated")))
+        worker = Worker(proc, isolated=bool(hello.get("isolated")), store=str(hello.get("store", "")))
         with self._lock:
             self._all.add(worker)
         return worker
@@ -178,7 +182,10 @@ class WorkerPool:
             return Outcome(500, error="the query worker died (out of memory?); it has been replaced",
                            worker=worker.pid)
         worker.jobs += 1
-        self._idle.put(worker)
+        if worker.store != self._current_store():
+            self._replace(worker)  # a new build landed: this worker's answers come from the old one
+        else:
+            self._idle.put(worker)
         meta = json.loads(head)
         status = int(meta.get("status", 500))
         if status != 200:

@@ -59,9 +59,11 @@ def main(argv: list[str]) -> int:
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames may reach the server's pipe
+    store = os.path.realpath(Path(argv[0]) / "store")  # before opening: a newer build makes this worker stale
     ds = open_dataset(Path(argv[0]))
     run_job(ds, {"query": "ASK {}"}, isolated)  # warm up the parsers so the first real query is fast
-    write_frame(stdout, json.dumps({"ready": True, "isolated": isolated, "pid": os.getpid()}).encode())
+    hello = {"ready": True, "isolated": isolated, "pid": os.getpid(), "store": store}
+    write_frame(stdout, json.dumps(hello).encode())
     stdout.flush()
     while True:
         frame = read_frame(stdin)

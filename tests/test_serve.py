@@ -491,3 +491,29 @@ def test_json_results_are_valid_json_for_every_term(client: httpx.Client) -> Non
     assert r.status_code == 200
     values = [b["x"]["value"] for b in json.loads(r.text)["results"]["bindings"]]
     assert values == ['a"b\\c\x01', "深度求索", "3.5", "true", "urn:x:y"]
+
+
+def test_a_new_build_is_picked_up_without_a_restart(tmp_path: Path, mini_trig: Path) -> None:
+    build = tmp_path / "build"
+    (build / "store.d").mkdir(parents=True)
+    del_store = store_from_trig(mini_trig, build / "store.d" / "g1")
+    del del_store
+    (build / "store").symlink_to("store.d/g1", target_is_directory=True)
+    newer = tmp_path / "newer.trig"
+    newer.write_text(mini_trig.read_text() + "\n<urn:x:g> { <urn:x:s> <urn:x:p> 'rebuilt' . }\n")
+    ask = {"query": "ASK { ?s ?p 'rebuilt' }"}
+    with running_server(build, tmp_path / "serve.log", "--workers", "1") as srv, \
+            httpx.Client(base_url=srv.url, trust_env=False, timeout=30) as c:
+        assert c.get("/sparql", params=ask, headers={"Accept": JSON_TYPE}).json()["boolean"] is False
+        del_store = store_from_trig(newer, build / "store.d" / "g2")
+        del del_store
+        (build / "store.tmp").symlink_to("store.d/g2", target_is_directory=True)
+        (build / "store.tmp").replace(build / "store")  # what kg build does: one atomic rename
+        deadline = time.monotonic() + 30
+        answers = []
+        while time.monotonic() < deadline:
+            answers.append(c.get("/sparql", params=ask, headers={"Accept": JSON_TYPE}).json()["boolean"])
+            if answers[-1]:
+                break
+            time.sleep(0.2)
+        assert answers[-1] is True and len(answers) <= 10
