@@ -115,6 +115,11 @@ class Handler(BaseHTTPRequestHandler):
     server: KgServer
     server_version = "policy-kg"
     protocol_version = "HTTP/1.1"
+    body_read = False
+
+    def parse_request(self) -> bool:
+        self.body_read = False  # one handler serves every request of a keep-alive connection
+        return super().parse_request()
 
     # --- plumbing ------------------------------------------------------------------------------------
     def log_message(self, format: str, *args: object) -> None:
@@ -122,6 +127,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, kind: str = "text/plain; charset=utf-8",
               headers: dict[str, str] | None = None) -> None:
+        if self.command == "POST" and not self.body_read and self.headers.get("Content-Length"):
+            self.close_connection = True  # an unread body would be taken for the next request
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -175,6 +182,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(413, f"the request is {length} bytes; the limit is {self.server.config.max_request_bytes} "
                              "(kg serve --max-request-bytes)")
             return None
+        self.body_read = True
         return self.rfile.read(length) if length else b""
 
     # --- methods -------------------------------------------------------------------------------------

@@ -517,3 +517,11 @@ def test_a_new_build_is_picked_up_without_a_restart(tmp_path: Path, mini_trig: P
                 break
             time.sleep(0.2)
         assert answers[-1] is True and len(answers) <= 10
+
+
+def test_keep_alive_survives_refused_posts(server: KgServer) -> None:
+    with httpx.Client(base_url=server.url, trust_env=False, timeout=30) as c:  # one connection, reused
+        assert c.post("/queries", content=b"x" * 100).status_code == 405
+        assert c.post("/static/query.js", data={"query": LABS}).status_code == 405
+        r = c.post("/sparql", data={"query": LABS}, headers={"Accept": JSON_TYPE})
+        assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 2
