@@ -370,3 +370,17 @@ def test_no_score_drops_below_the_recorded_baseline(root: Path, gold_name: str) 
     scores = headline(run.scores)
     drops = regressions(scores, baseline.scores)
     assert drops == [], f"{gold_name}: {drops}; now {scores}; run `kg eval {baseline.gold}` to see the misses"
+
+
+@pytest.mark.slow
+def test_cli_eval_on_the_seeds_json_and_baseline(root: Path, seeds_dir: Path) -> None:
+    args = ["eval", str(root / "gold" / "seeds.json"), "--corpus", str(seeds_dir), "--format", "json",
+            "--baseline", str(root / "gold" / "baseline.json")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["documents"] == 2 and report["clustering"]["pairs"] == 5
+    assert set(report["scores"]) == set(load_baselines(root / "gold" / "baseline.json")["seeds.json"].scores)
+    assert report["claims"]["tp"] + report["claims"]["fn"] == 39
+    text = CliRunner().invoke(main, ["eval", str(root / "gold" / "seeds.json"), "--corpus", str(seeds_dir)])
+    assert text.exit_code == 0 and "claim recall" in text.output and "by document:" in text.output
