@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import pyoxigraph
 from rapidfuzz import fuzz, process, utils
 
+from kg.cite_index import RankIndex, rank_index
 from kg.cite_store import (
     Agent,
     CiteIndex,
@@ -32,7 +32,6 @@ from kg.cite_store import (
     EntityInfo,
     load_claims,
     load_details,
-    load_index,
 )
 from kg.claim_similarity import load_lexicon, tokens
 from kg.errors import InputError
@@ -92,17 +91,20 @@ class _Match:
 
 
 def cite(build: Path, query: str, *, limit: int = 10, min_sources: int = 1) -> CiteAnswer:
-    """Look ``query`` up in the build at ``build``."""
-    return cite_store(open_store(build), query, limit=limit, min_sources=min_sources)
+    """Look ``query`` up in the build at ``build`` (the ranking index is cached in the build folder)."""
+    return cite_store(open_store(build), query, limit=limit, min_sources=min_sources, build=build)
 
 
-def cite_store(store: pyoxigraph.Store, query: str, *, limit: int = 10, min_sources: int = 1) -> CiteAnswer:
+def cite_store(
+    store: pyoxigraph.Store, query: str, *, limit: int = 10, min_sources: int = 1, build: Path | None = None
+) -> CiteAnswer:
     query = query.strip()
     if not query:
         raise InputError("kg cite: the query is empty; give a claim IRI, an entity name or some words")
     if limit < 1 or min_sources < 1:
         raise InputError("kg cite: --limit and --min-sources must be at least 1")
-    index = load_index(store)
+    ranker = rank_index(store, build)
+    index = ranker.index
     if re.match(r"^https?://\S+$", query):
         claim = next((r for r in index.claims if r.iri == query), None)
         if claim is not None:
@@ -112,11 +114,11 @@ def cite_store(store: pyoxigraph.Store, query: str, *, limit: int = 10, min_sour
             return _answer(store, index, query, "cluster", [(query, 1.0, "")], _Match(), 1, min_sources)
         if query in index.entities:
             match = _Match({query: 1.0}, whole=True)
-            ranked = _by_cluster(index, rank_claims(index, "", match))
+            ranked = _by_cluster(index, rank_claims(ranker, "", match))
             return _answer(store, index, query, "entity", ranked, match, limit, min_sources)
         return CiteAnswer(query, "claim", (), (), suggest(query.rsplit("/", 1)[-1], index.entities), min_sources)
     match = match_entities(query, index.entities)
-    ranked = _by_cluster(index, rank_claims(index, query, match))
+    ranked = _by_cluster(index, rank_claims(ranker, query, match))
     return _answer(store, index, query, "entity" if match.whole else "text", ranked, match, limit, min_sources)
 
 
@@ -219,23 +221,21 @@ def suggest(query: str, entities: dict[str, EntityInfo], n: int = SUGGESTIONS) -
 # --- ranking ------------------------------------------------------------------------------------------------
 
 
-def rank_claims(index: CiteIndex, query: str, match: _Match) -> np.ndarray:
+def rank_claims(ranker: RankIndex, query: str, match: _Match) -> np.ndarray:
     """A score per claim of ``index.claims``: BM25 of the query (plus entity-name expansion) + entity links."""
+    index = ranker.index
     n = len(index.claims)
     scores = np.zeros(n, dtype=np.float64)
-    if n == 0:
+    if n == 0 or ranker.bm25 is None:
         return scores
-    corpus = [tokens(r.text) for r in index.claims]
-    retriever = bm25s.BM25()
-    retriever.index(corpus, show_progress=False)
     own = [t for t in tokens(query) if t]
     expansion = [t for e in sorted(match.entities) for name in index.entities[e].names for t in tokens(name)]
     expansion = [t for t in dict.fromkeys(expansion) if t not in own]
     if own:
-        scores += retriever.get_scores(own)
+        scores += ranker.bm25.get_scores(own)
     if expansion:
-        scores += EXPANSION_WEIGHT * retriever.get_scores(expansion)
-    top = float(scores.max()) if n else 0.0
+        scores += EXPANSION_WEIGHT * ranker.bm25.get_scores(expansion)
+    top = float(scores.max())
     if top > 0:
         scores /= top  # BM25 part in 0..1
     if match.entities:

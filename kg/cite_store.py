@@ -32,7 +32,6 @@ class EntityInfo:
 @dataclass(frozen=True)
 class ClaimRow:
     iri: str
-    text: str
     document: str  # IRI
     cluster: str | None
 
@@ -127,17 +126,21 @@ def _local(iri: str | None) -> str | None:
     return iri[len(ONTOLOGY_NS):] if iri and iri.startswith(ONTOLOGY_NS) else None
 
 
-def load_index(store: pyoxigraph.Store) -> CiteIndex:
+def load_index(store: pyoxigraph.Store) -> tuple[CiteIndex, list[str]]:
+    """What ranking needs, and the claims' texts (aligned with ``CiteIndex.claims``) to index them."""
     claims: dict[str, ClaimRow] = {}
+    texts: dict[str, str] = {}
     for sol in _select(store, """
         SELECT ?claim ?text ?doc ?cluster WHERE {
           ?claim a kg:Claim ; kg:text ?text ; kg:statedIn ?doc .
           OPTIONAL { ?cluster kg:hasMember ?claim }
         }"""):
         iri = str(sol["claim"].value)
-        row = ClaimRow(iri, str(sol["text"].value), str(sol["doc"].value), _str(sol, "cluster"))
+        row = ClaimRow(iri, str(sol["doc"].value), _str(sol, "cluster"))
         if iri not in claims or (row.cluster or "") < (claims[iri].cluster or "~"):
             claims[iri] = row
+        text = str(sol["text"].value)
+        texts[iri] = min(texts.get(iri, text), text)
     links: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for sol in _select(store, """
         SELECT ?claim ?p ?e WHERE {
@@ -156,13 +159,14 @@ def load_index(store: pyoxigraph.Store) -> CiteIndex:
         str(s["c"].value): int(_str(s, "n") or 0)
         for s in _select(store, "SELECT ?c ?n WHERE { ?c a kg:ClaimCluster OPTIONAL { ?c kg:sourceCount ?n } }")
     }
+    rows = tuple(sorted(claims.values(), key=lambda r: r.iri))
     return CiteIndex(
-        claims=tuple(sorted(claims.values(), key=lambda r: r.iri)),
+        claims=rows,
         entities=load_entities(store),
         links={c: {k: frozenset(v) for k, v in d.items()} for c, d in links.items()},
         works={k: frozenset(v) for k, v in works.items()},
         clusters=clusters,
-    )
+    ), [texts[r.iri] for r in rows]
 
 
 def load_entities(store: pyoxigraph.Store, iris: Iterable[str] | None = None) -> dict[str, EntityInfo]:
@@ -290,11 +294,13 @@ def _agent(iri: str | None, agents: dict[str, EntityInfo]) -> Agent | None:
 
 
 def load_documents(store: pyoxigraph.Store, iris: Iterable[str]) -> dict[str, DocumentInfo]:
-    fields: dict[str, dict[str, str]] = defaultdict(dict)
+    """Metadata and text of each document (every IRI asked for gets an entry, however little is known)."""
+    wanted = sorted(set(iris))
+    fields: dict[str, dict[str, str]] = {i: {} for i in wanted}
     multi: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for sol in _select(store, f"""
         SELECT ?doc ?p ?o WHERE {{
-          {_values("doc", iris)}
+          {_values("doc", wanted)}
           VALUES ?p {{ dct:identifier dct:title dct:publisher dct:date dct:source dct:creator kg:path kg:format
                       kg:text rdf:type }}
           ?doc ?p ?o .
@@ -303,7 +309,7 @@ def load_documents(store: pyoxigraph.Store, iris: Iterable[str]) -> dict[str, Do
         name = prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         if name in ("creator", "type"):
             multi[doc][name].add(value)
-        elif name not in fields[doc] or value < fields[doc][name]:
+        elif doc in fields and (name not in fields[doc] or value < fields[doc][name]):
             fields[doc][name] = value
     out = {}
     for doc, f in fields.items():

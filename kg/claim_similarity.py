@@ -113,9 +113,10 @@ def tokens(text: str, lexicon: Lexicon | None = None) -> list[str]:
     lex = lexicon or load_lexicon()
     low = normalise(text).lower()
     low = lex.phrases.sub(lambda m: f" {lex.phrase_map[m.group(0)]} ", low)
-    words = [w for w in _TOKEN.findall(low) if (w not in lex.stopwords and len(w) > 1) or _PLACEHOLDER.match(w)]
+    words = [w for w in _TOKEN.findall(low) if len(w) > 1 and w not in lex.stopwords]
     stems = _stemmer().stemWords(words)
-    return [w if _PLACEHOLDER.match(w) else lex.stem_class.get(s, s) for w, s in zip(words, stems, strict=True)]
+    classes = lex.stem_class
+    return [w if w.startswith("qxent") else classes.get(s, s) for w, s in zip(words, stems, strict=True)]
 
 
 _PLACEHOLDER = re.compile(r"^qxent\d+q$")

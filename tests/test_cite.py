@@ -371,3 +371,15 @@ def test_seeds_citing_digichina_returns_the_reports_findings(seeds: tuple[list[E
     schema = json.loads((FIXTURES / "csl-data.json").read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(schema).validate(json.loads(render(answer, "csl-json")))
     assert bibtexparser.loads(render(answer, "bibtex")).entries
+
+
+def test_ranking_index_is_cached_in_the_build_and_rebuilt_when_damaged(build_dir: Path) -> None:
+    from kg.cite import cite
+
+    first = cite(build_dir, "Chinese open models near state of the art")
+    keys = [p for p in (build_dir / "cite-index").iterdir() if not p.name.startswith(".")]
+    assert len(keys) == 1 and (keys[0] / "index.json").is_file() and (keys[0] / "bm25").is_dir()
+    assert cite(build_dir, "Chinese open models near state of the art") == first
+    (keys[0] / "index.json").write_text("{broken", encoding="utf-8")
+    assert cite(build_dir, "Chinese open models near state of the art") == first
+    assert json.loads((keys[0] / "index.json").read_text(encoding="utf-8"))["claims"]
