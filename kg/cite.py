@@ -39,7 +39,8 @@ from kg.independence import Source, independence
 from kg.store import open_store
 
 LINK_BOOST = {"attributedTo": 1.0, "about": 0.6, "reportedBy": 0.3}
-WORK_FACTOR = 0.8  # a claim attributed to a report DigiChina published counts nearly as DigiChina's own
+WORK_FACTOR = 0.9  # a claim attributed to a report DigiChina published counts nearly as DigiChina's own
+ENTITY_TEXT_WEIGHT = 0.3  # when the query *is* an entity name: what it said first, mentions of it after
 EXPANSION_WEIGHT = 0.5  # BM25 of the matched entities' other names, relative to the query's own words
 FUZZY_WHOLE = 88.0  # the whole query names an entity (rapidfuzz ratio, 0-100)
 FUZZY_PART = 90.0  # a word or phrase of the query names an entity
@@ -238,6 +239,8 @@ def rank_claims(ranker: RankIndex, query: str, match: _Match) -> np.ndarray:
     top = float(scores.max())
     if top > 0:
         scores /= top  # BM25 part in 0..1
+    if match.whole:
+        scores *= ENTITY_TEXT_WEIGHT
     if match.entities:
         works = {w: s * WORK_FACTOR for e, s in match.entities.items() for w in index.works.get(e, ())}
         strength = {**works, **match.entities}
@@ -316,7 +319,15 @@ def _folds(info: ClusterInfo) -> dict[str, tuple[str, str]]:
         for m in info.members
     ]
     result = independence(sources)
-    return {f.source: (f.other, f.rule) for f in result.folds}
+    best: dict[str, tuple[str, str]] = {}
+    for fold in result.folds:  # one explanation per copy: the most telling rule
+        old = best.get(fold.source)
+        if old is None or _RULE_ORDER.index(fold.rule) < _RULE_ORDER.index(old[1]):
+            best[fold.source] = (fold.other, fold.rule)
+    return best
+
+
+_RULE_ORDER = ("near-duplicate", "same-title", "repeats-outlet", "same-publisher")
 
 
 def _agent(info: EntityInfo) -> Agent:

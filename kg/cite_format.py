@@ -164,7 +164,7 @@ def _text_result(result: CiteResult) -> Iterator[str]:
         if claim.quote is not None:
             before, after = context(claim.quote, doc.text)
             yield f"       {before}«{claim.quote.exact}»{after}"
-        maker = _agent_text(claim.attributed_to) if claim.attributed_to else f"the outlet ({doc.publisher})" \
+        maker = _agent_text(claim.attributed_to) if claim.attributed_to else f"its publisher ({doc.publisher})" \
             if doc.publisher else "the document"
         chain = [f"made by {maker}",
                  f'cue "{claim.cue}"' if claim.cue else "",
