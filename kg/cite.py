@@ -150,9 +150,10 @@ def _answer(
     min_sources: int,
 ) -> CiteAnswer:
     entities = tuple(_agent(index.entities[e]) for e in sorted(match.entities))
-    results, total = _assemble(store, ranked, limit, min_sources)
+    kept = [r for r in ranked if index.clusters.get(r[0], 1) >= min_sources]  # a lone claim has one source
+    results = _assemble(store, kept, limit)
     suggestions = () if results else suggest(query, index.entities)
-    return CiteAnswer(query, mode, entities, results, suggestions, min_sources, total)
+    return CiteAnswer(query, mode, entities, results, suggestions, min_sources, len(kept))
 
 
 # --- entity matching ----------------------------------------------------------------------------------------
@@ -259,31 +260,19 @@ def rank_claims(ranker: RankIndex, query: str, match: _Match) -> np.ndarray:
 
 
 def _assemble(
-    store: pyoxigraph.Store, ranked: Sequence[tuple[str, float, str]], limit: int, min_sources: int
-) -> tuple[tuple[CiteResult, ...], int]:
-    """Details of the ranked clusters that have at least ``min_sources`` sources, up to ``limit`` of them."""
+    store: pyoxigraph.Store, ranked: Sequence[tuple[str, float, str]], limit: int
+) -> tuple[CiteResult, ...]:
+    """Details of the first ``limit`` ranked clusters (a claim outside any cluster stands for itself)."""
+    chunk = ranked[:limit]
+    details = load_details(store, [c for c, _s, m in chunk if c != m])
+    for iri, claim in load_claims(store, [m for c, _s, m in chunk if c == m]).items():
+        details[iri] = ClusterInfo(iri, claim.text, 1, 1, (claim,), ())
     out: list[CiteResult] = []
-    total = 0
-    start = 0
-    batch = max(limit * 2, 20)
-    while start < len(ranked):
-        chunk = ranked[start:start + batch]
-        start += batch
-        details = load_details(store, [c for c, _s, _m in chunk if c != _m])
-        singles = load_claims(store, [m for c, _s, m in chunk if c == m])
-        for iri, claim in singles.items():
-            details[iri] = ClusterInfo(iri, claim.text, 1, 1, (claim,), ())  # stands in for a missing cluster
-        for cluster, score, matched in chunk:
-            info = details.get(cluster)
-            if info is None or info.sources < min_sources:
-                continue
-            total += 1
-            if len(out) < limit:
-                out.append(_result(len(out) + 1, score, info, matched))
-        if len(out) >= limit and min_sources <= 1:
-            total = max(total, len(ranked))  # every ranked cluster has at least one source
-            break
-    return tuple(out), total
+    for cluster, score, matched in chunk:
+        info = details.get(cluster)
+        if info is not None and info.members:
+            out.append(_result(len(out) + 1, score, info, matched))
+    return tuple(out)
 
 
 def _result(rank: int, score: float, info: ClusterInfo, matched: str) -> CiteResult:
