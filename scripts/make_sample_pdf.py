@@ -81,9 +81,9 @@ PAGES: list[list[tuple[str, str]]] = [
               "agents built on a DeepSeek model were far more likely than American frontier models to follow "
               "malicious instructions planted in their inputs. Such findings are serious, but they concern "
               "specific model versions and are not a verdict on every Chinese release."),
-        ("p", "Today, Chinese-made open-weight models are unavoidable in the global competitive AI landscape. "
-              "There is space for academic collaboration with Chinese counterparts to increase our understanding "
-              "of the risks of open-weight AI models and the efficacy of various guardrails."),
+        ("p", "Chinese-made open-weight models have become unavoidable in global AI competition. "
+              "Academic collaboration with Chinese researchers could help the field understand the risks of "
+              "open-weight AI models and how well different guardrails work."),
     ],
     [
         ("h", "5. Recommendations"),
