@@ -89,6 +89,7 @@ class CiteAnswer:
 class _Match:
     entities: dict[str, float] = field(default_factory=dict)  # entity IRI -> match strength 0..1
     whole: bool = False  # the whole query is an entity name
+    rest: str = ""  # the words of the query that name no entity
 
 
 def cite(build: Path, query: str, *, limit: int = 10, min_sources: int = 1) -> CiteAnswer:
@@ -182,6 +183,8 @@ def match_entities(query: str, entities: dict[str, EntityInfo]) -> _Match:
     stop = load_lexicon().stopwords
     words = whole.split()
     found: dict[str, float] = {}
+    named: set[int] = set()
+    names = list(table)
     for size in range(min(4, len(words)), 0, -1):
         for i in range(len(words) - size + 1):
             phrase = " ".join(words[i: i + size])
@@ -189,12 +192,14 @@ def match_entities(query: str, entities: dict[str, EntityInfo]) -> _Match:
                 continue
             hits: dict[str, float] = {e: 1.0 for e in table.get(phrase, ())}
             if not hits and len(phrase) >= 5:
-                near = process.extractOne(phrase, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_PART)
+                near = process.extractOne(phrase, names, scorer=fuzz.ratio, score_cutoff=FUZZY_PART)
                 if near is not None:
                     hits = {e: near[1] / 100 for e in table[near[0]]}
-            for e, s in hits.items():
-                found[e] = max(found.get(e, 0.0), s)
-    return _Match(found, whole=False)
+            if hits:
+                named.update(range(i, i + size))
+            for e, strength in hits.items():
+                found[e] = max(found.get(e, 0.0), strength)
+    return _Match(found, whole=False, rest=" ".join(w for n, w in enumerate(words) if n not in named))
 
 
 def suggest(query: str, entities: dict[str, EntityInfo], n: int = SUGGESTIONS) -> tuple[str, ...]:
@@ -224,13 +229,17 @@ def suggest(query: str, entities: dict[str, EntityInfo], n: int = SUGGESTIONS) -
 
 
 def rank_claims(ranker: RankIndex, query: str, match: _Match) -> np.ndarray:
-    """A score per claim of ``index.claims``: BM25 of the query (plus entity-name expansion) + entity links."""
+    """A score per claim of ``index.claims``: BM25 of the query (plus entity-name expansion) + entity links.
+
+    Unless the query is only an entity name, a claim must contain at least one of the query's other content
+    words: "Tencent quarterly revenue" finds nothing rather than everything about Tencent."""
     index = ranker.index
     n = len(index.claims)
     scores = np.zeros(n, dtype=np.float64)
     if n == 0 or ranker.bm25 is None:
         return scores
     own = [t for t in tokens(query) if t]
+    content = [t for t in tokens(match.rest) if t] if match.entities and not match.whole else own
     expansion = [t for e in sorted(match.entities) for name in index.entities[e].names for t in tokens(name)]
     expansion = [t for t in dict.fromkeys(expansion) if t not in own]
     if own:
@@ -253,6 +262,8 @@ def rank_claims(ranker: RankIndex, query: str, match: _Match) -> np.ndarray:
                     if e in strength:
                         boost = max(boost, weight * strength[e])
             scores[i] += boost
+    if content and not match.whole:  # some word of the query besides entity names must occur in the claim
+        scores[ranker.bm25.get_scores(content) <= 0] = 0.0
     return scores
 
 

@@ -163,6 +163,10 @@ def test_nothing_matches_suggests_the_nearest_names(store: pyoxigraph.Store) -> 
     answer = cite_store(store, "Tencent Hunyuan licence")
     assert not answer.found and answer.results == ()
     assert answer.suggestions
+    # an entity name alone does not make a match: some other word of the query must occur in the claim
+    partial = cite_store(store, "Qwen quarterly revenue")
+    assert not partial.found and [e.name for e in partial.entities] == ["Qwen"]
+    assert cite_store(store, "Qwen downloads").found
     typo = cite_store(store, "Allibabba")  # too far for a match, close enough to suggest
     assert typo.found or typo.suggestions[0].startswith("Alibaba")
 
@@ -314,6 +318,8 @@ def test_cli_no_match_exits_1_with_suggestions(build_dir: Path) -> None:
     result = _run("Tencent Hunyuan licence", "--build", str(build_dir))
     assert result.exit_code == 1
     assert "no claim matches 'Tencent Hunyuan licence'" in result.output and "Nearest entity names: " in result.output
+    partial = _run("Qwen quarterly revenue", "--build", str(build_dir))
+    assert partial.exit_code == 1 and 'kg cite "Qwen"' in partial.output
     as_json = _run("Tencent Hunyuan licence", "--build", str(build_dir), "--format", "json")
     assert as_json.exit_code == 1
     data = json.loads(as_json.stdout)

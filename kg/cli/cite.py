@@ -51,4 +51,7 @@ def command(query: str, build: Path, fmt: str, limit: int, min_sources: int) -> 
         nearest = [s for s in answer.suggestions if not any(s.startswith(e.name) for e in answer.entities)]
         if nearest:
             click.echo("Nearest entity names: " + "; ".join(nearest), err=True)
+        if answer.entities and answer.mode == "text":
+            names = " or ".join(f'kg cite "{e.name}"' for e in answer.entities[:3])
+            click.echo(f"Everything about the entities it names: {names}", err=True)
         sys.exit(1)
