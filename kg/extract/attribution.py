@@ -172,7 +172,8 @@ class SourceResolver:
             named = [m.entity for m in inside if is_a(m.type, ["Organization"])]
             if named:
                 return named[-1]
-            return self.last_report or self.last
+            definite = any(c.dep_ in ("det", "poss") and c.lower_ in DEFINITE for c in head.children)
+            return (self.last_report or self.last) if definite else None  # "analysts said": unnamed
         if lower in lex.org_anaphors and any(c.dep_ == "det" and c.lower_ == "the" for c in head.children):
             ante = self._antecedent(head, lex.org_anaphors[lower])
             return ante.entity if ante is not None else None
@@ -195,6 +196,7 @@ __all__ = ["ClaimLexicon", "Source", "SourceResolver", "claim_lexicon"]
 
 # finding the attribution of one claim -------------------------------------------------------------------
 
+DEFINITE = frozenset({"the", "its", "their", "his", "her", "these", "those", "this", "that"})
 SKIP_BEFORE_VERB = frozenset({"also", "further", "has", "have", "had", "will", "would", "previously", "recently",
                               "now", "repeatedly", "separately", "additionally", "then", "later", "earlier", "once"})
 NP_POS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "PART", "NUM", "PRON", "ADV"})

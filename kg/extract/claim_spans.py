@@ -8,7 +8,7 @@ A claim candidate is a sentence unit (kg/extract/spans.py) with
   applies to the other sentences of its paragraph that have none.
 
 Dropped: navigation and bylines ("Source: https://...", "Read more"), headings (a line of its own without
-final punctuation), list lead-ins ending with ":", questions, fragments without a predicate (glossary
+final punctuation), questions, fragments without a predicate (glossary
 entries, captions) and units shorter than ``min_words`` words.
 """
 
@@ -97,14 +97,24 @@ def _credit(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, last: int) 
     return Credit(start, last, inner, mention)
 
 
+NOMINAL_ROOTS = frozenset({"NOUN", "PROPN", "NUM", "PRON", "DET", "ADJ", "X", "SYM"})
+
+
 def _has_predicate(doc: Doc, first: int, last: int) -> bool:
-    for tok in doc[first : last + 1]:
-        if tok.head.i == tok.i or not first <= tok.head.i <= last:
-            if tok.pos_ in ("VERB", "AUX"):
-                return True
-            if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in tok.children):
-                return True
-    return False
+    """Whether the span states something: a verb (or a subject) at its root.
+
+    A span whose root is a noun phrase ("The internal parameters of a model that ...", a caption) is not a
+    claim. When the small parser returns no usable root (a preposition, a conjunction) the span is kept if it
+    is long enough to be a sentence.
+    """
+    roots = [t for t in doc[first : last + 1] if t.head.i == t.i or not first <= t.head.i <= last]
+    for tok in roots:
+        if tok.pos_ in ("VERB", "AUX"):
+            return True
+        if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in tok.children):
+            return True
+    words = sum(1 for t in doc[first : last + 1] if t.is_alpha)
+    return all(t.pos_ not in NOMINAL_ROOTS for t in roots) and words >= 8
 
 
 def _strip_label(doc: Doc, first: int, last: int) -> int:
@@ -122,8 +132,11 @@ def _strip_label(doc: Doc, first: int, last: int) -> int:
     return first
 
 
-def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> list[Candidate]:
-    """Claim candidates of ``doc`` in text order."""
+def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> tuple[list[Candidate], Credit | None]:
+    """Claim candidates of ``doc`` in text order, and the credit of the whole piece.
+
+    A credit alone on the last line of the text credits the whole piece (it is not spread to a paragraph).
+    """
     navigation, bullet = _patterns()
     lex = claim_lexicon().raw
     found: list[Candidate] = []
@@ -155,7 +168,7 @@ def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> list[Candidate]:
                 found.append(Candidate(-1, -1, unit.paragraph, credit))  # a credit on its own line
             continue
         text = _text(doc, first, last)
-        if text.endswith("?") or text.rstrip("”\"’' ").endswith("?") or text.endswith(":"):
+        if text.endswith("?") or text.rstrip("”\"’' ").endswith("?"):
             continue
         if per_paragraph[unit.paragraph] == 1 and doc[last].text[-1:] not in TERMINAL and not bulleted:
             continue  # a heading
@@ -165,7 +178,11 @@ def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> list[Candidate]:
                 found.append(Candidate(-1, -1, unit.paragraph, credit))
             continue
         found.append(Candidate(first, last, unit.paragraph, credit, bulleted))
-    return _spread_credits(found)
+    last_paragraph = merged[-1].paragraph if merged else -1
+    piece: Credit | None = None
+    if found and found[-1].first < 0 and found[-1].paragraph == last_paragraph and per_paragraph[last_paragraph] == 1:
+        piece = found.pop().credit
+    return _spread_credits(found), piece
 
 
 def _spread_credits(found: list[Candidate]) -> list[Candidate]:
@@ -173,7 +190,7 @@ def _spread_credits(found: list[Candidate]) -> list[Candidate]:
     credits: dict[int, Credit] = {}
     for cand in found:
         if cand.credit is not None:
-            credits[cand.paragraph] = cand.credit
+            credits[cand.paragraph] = cand.credit  # the last one closes the paragraph
     spread = []
     for cand in found:
         if cand.first < 0:

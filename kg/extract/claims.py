@@ -4,35 +4,52 @@ For each claim candidate (kg/extract/claim_spans.py) in text order:
 
 1. **Attribution** (kg/extract/attribution.py): "according to X", "X said/found/argued/urged ..." (also
    "..., the report says" and "“...,” said X"), "This assessment comes from X" (which also attributes the
-   previous sentence when it had no source). "It", "they", "the authors" resolve to the previous source;
+   previous sentence when it had no source). "It", "she", "the authors" resolve to the previous source;
    "the report", "the findings" to the report the document is about. A sentence inside a quotation whose
    speaker is named in another sentence of the same quotation gets that speaker; so does a quotation that
-   continues right after an attributed quote in the same paragraph. Without any cue, a trailing credit that
-   names an organisation other than a news outlet ("(Stanford HAI)") is the source.
-2. **Reported by**: the trailing credit's news outlet ("(South China Morning Post)") for every sentence of
-   its paragraph; else the document's publisher when it is a known news outlet; else None.
-3. **Modality** (kg/extract/modality.py) of the reported clause ("X said [that Y may rise]") or of the
-   sentence's main predicate: negated when that predicate is negated (negation wins over a hedge only then),
-   hedged for hedges on it or its coordinated predicates, a hedging cue ("suggests", "estimated") or a hedging
-   phrase; asserted otherwise. "not just X but Y" is not a negation.
-4. **About**: entities mentioned in the claim, except in the attribution phrase and the credit.
-5. **Quotation**: the claim quotes at least ``quote_min_words`` words, attributed or mostly quoted.
+   continues right after an attributed quote in the same paragraph. Without any cue in the sentence, the
+   credit closing its paragraph ("(South China Morning Post)") is the source.
+2. **Reported by**: the credit's news outlet; else the credit of the whole piece (a credit alone on the last
+   line); else the document's publisher when it is a known news outlet; else None.
+3. **Clauses**: a sentence whose main predicate is coordinated with others ("X are rivaling Y and in some
+   cases may have moved ahead") gives one claim per predicate, so each keeps its own modality, unless the
+   main predicate is the attribution cue itself ("the report argues A and B" stays whole).
+4. **Modality** (kg/extract/modality.py) of the reported clause ("X said [that Y may rise]") or of the
+   clause's own predicate: hedged for a hedge on it, a hedging cue ("suggests", "estimated"), a hedging
+   phrase or a hedging adjective in it ("a potential turning point"); else negated when that predicate is
+   negated; else asserted. A statement both hedged and negated ("may not") counts as hedged, as in the
+   annotation guidelines (docs/annotation-guidelines.md). "not just X but Y" is not a negation.
+5. **About**: entities mentioned in the claim, except in the attribution phrase and the credit.
+6. **Quotation**: the claim quotes at least ``quote_min_words`` words and is attributed or mostly quoted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Token
 
 from kg.extract.attribution import Attributor, Source, SourceResolver, claim_lexicon
-from kg.extract.claim_spans import Candidate, candidates, quoted_tokens
-from kg.extract.modality import hedge_cue, negation_cue, phrase_hedge
+from kg.extract.claim_spans import Candidate, Credit, candidates, quoted_tokens
+from kg.extract.modality import hedge_cue, lexicon, negation_cue, phrase_hedge
 from kg.extract.spans import MentionIndex, is_a
 from kg.iris import Iris
 from kg.records import Claim, Document, Entity, Modality, Ref
 from kg.seed import SeedKB
+
+SPLIT_CC = frozenset({"and", "but", "yet", "while", "whereas", "although", "though", ";"})
+TRIM = frozenset({",", ";", "—", "–", "-", ":"})
+NESTED_CLAUSES = frozenset({"relcl", "ccomp", "advcl", "acl", "csubj", "conj", "parataxis"})
+
+
+@dataclass(frozen=True)
+class Part:
+    """One claim's tokens (inclusive) and its main predicate."""
+
+    first: int
+    last: int
+    predicate: Token
 
 
 def extract_claims(
@@ -43,16 +60,18 @@ def extract_claims(
         raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
     index = MentionIndex(doc, entities, offset)
     quoted = quoted_tokens(doc)
-    found = candidates(doc, index, seed)
+    found, piece = candidates(doc, index, seed)
     resolver = SourceResolver(index, seed)
-    attributor = Attributor(resolver, quoted)
-    sources = _attribute(doc, found, attributor, resolver, quoted)
-    outlet = publisher_outlet(document, entities, seed)
-    claims = [
-        _claim(doc, document, iris, index, cand, source, quoted, outlet, seed, offset)
-        for cand, source in zip(found, sources, strict=True)
-    ]
+    sources = _attribute(doc, found, Attributor(resolver, quoted), resolver, quoted)
+    outlet = _outlet(piece, seed) or publisher_outlet(document, entities, seed)
+    claims: list[Claim] = []
+    for cand, source in zip(found, sources, strict=True):
+        for part in _parts(doc, cand, source):
+            claims.append(_claim(doc, document, iris, index, cand, part, source, quoted, outlet, seed, offset))
     return tuple(claims)
+
+
+# attribution --------------------------------------------------------------------------------------------
 
 
 def _attribute(
@@ -111,6 +130,9 @@ def _quoted_words(doc: Doc, first: int, last: int, quoted: list[bool]) -> int:
     return sum(1 for i in range(first, last + 1) if quoted[i] and not doc[i].is_punct and not doc[i].is_space)
 
 
+# outlets and credits ----------------------------------------------------------------------------------
+
+
 def publisher_outlet(document: Document, entities: Sequence[Entity], seed: SeedKB) -> Ref | None:
     """The document's publisher as a news outlet entity (of the document, else of the seed), or None."""
     if not document.publisher:
@@ -126,9 +148,8 @@ def publisher_outlet(document: Document, entities: Sequence[Entity], seed: SeedK
     return None
 
 
-def _credit_ref(cand: Candidate, seed: SeedKB) -> tuple[Ref | None, str | None]:
-    """The credit as (reference, class name)."""
-    credit = cand.credit
+def _credit_ref(credit: Credit | None, seed: SeedKB) -> tuple[Ref | None, str | None]:
+    """A credit as (reference, class name)."""
     if credit is None:
         return None, None
     if credit.mention is not None:
@@ -138,6 +159,14 @@ def _credit_ref(cand: Candidate, seed: SeedKB) -> tuple[Ref | None, str | None]:
         if known.type != "Person":
             return Ref(known.iri, known.label), known.type
     return None, None
+
+
+def _outlet(credit: Credit | None, seed: SeedKB) -> Ref | None:
+    ref, kind = _credit_ref(credit, seed)
+    return ref if kind == "NewsOutlet" else None
+
+
+# clauses and modality ---------------------------------------------------------------------------------
 
 
 def _root(doc: Doc, first: int, last: int) -> Token:
@@ -150,12 +179,75 @@ def _root(doc: Doc, first: int, last: int) -> Token:
     return doc[first]
 
 
-def _modality(doc: Doc, cand: Candidate, source: Source | None) -> tuple[Modality, str | None]:
+def _parts(doc: Doc, cand: Candidate, source: Source | None) -> list[Part]:
+    """The claim's clauses: one per coordinated main predicate that has its own subject ("X did A, and Y did
+    B") or its own modality ("are rivaling Y and may have moved ahead"); else the whole candidate."""
+    root = _root(doc, cand.first, cand.last)
+    whole = [Part(cand.first, cand.last, root)]
+    if source is not None and source.verb is not None and source.verb.i == root.i:
+        return whole  # "the report argues A and B": one attributed statement
+    if root.pos_ not in ("VERB", "AUX"):
+        return whole
+    conjuncts = [
+        c for c in root.children
+        if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and cand.first < c.left_edge.i <= cand.last
+        and any(k.dep_ == "cc" and k.lower_ in SPLIT_CC for k in root.children if root.i < k.i < c.i)
+        and (_has_subject(c) or _local_modality(c) != _local_modality(root))
+    ]
+    if not conjuncts:
+        return whole
+    starts = [cand.first] + [c.left_edge.i for c in conjuncts]
+    preds = [root, *conjuncts]
+    parts: list[Part] = []
+    for k, (start, pred) in enumerate(zip(starts, preds, strict=True)):
+        end = starts[k + 1] - 1 if k + 1 < len(starts) else cand.last
+        while end > start and (doc[end].lower_ in SPLIT_CC or doc[end].text in TRIM or doc[end].is_space):
+            end -= 1
+        while start < end and (doc[start].lower_ in SPLIT_CC or doc[start].text in TRIM):
+            start += 1
+        words = sum(1 for t in doc[start : end + 1] if t.is_alpha)
+        if words < 3 or not start <= pred.i <= end:
+            return whole
+        parts.append(Part(start, end, pred))
+    return parts
+
+
+def _has_subject(pred: Token) -> bool:
+    return any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in pred.children)
+
+
+def _local_modality(pred: Token) -> tuple[bool, bool]:
+    """(hedged, negated) for one predicate alone, ignoring its conjuncts."""
+    return hedge_cue(pred, include_conjuncts=False) is not None, negation_cue(pred) is not None
+
+
+def _hedging_adjective(pred: Token) -> str | None:
+    """"a potential turning point": a hedging adjective on a noun the predicate governs (not in sub-clauses)."""
+    words = lexicon().hedge_adjectives
+    frontier = [c for c in pred.children if c.dep_ not in NESTED_CLAUSES]
+    for _ in range(3):
+        nxt = []
+        for tok in frontier:
+            if tok.dep_ == "amod" and tok.lower_ in words:
+                return tok.text
+            nxt += [c for c in tok.children if c.dep_ not in NESTED_CLAUSES]
+        frontier = nxt
+    return None
+
+
+def _modality(doc: Doc, part: Part, source: Source | None, whole: bool) -> tuple[Modality, str | None]:
     lex = claim_lexicon()
-    content = source.content if source is not None and source.content is not None else None
-    if content is None or not cand.first <= content.i <= cand.last:
-        content = _root(doc, cand.first, cand.last)
+    content = part.predicate
+    if whole and source is not None and source.content is not None and part.first <= source.content.i <= part.last:
+        content = source.content
     verb = source.verb if source is not None else None
+    hedge = hedge_cue(content, include_conjuncts=whole)
+    if hedge is None and verb is not None and verb.lemma_.lower() in lex.hedging:
+        hedge = verb.text
+    if hedge is None:
+        hedge = phrase_hedge(doc[part.first : part.last + 1].text) or _hedging_adjective(content)
+    if hedge is not None:
+        return "hedged", hedge
     neg = negation_cue(content)
     if neg is None and verb is not None and verb is not content:
         neg = negation_cue(verb)
@@ -163,14 +255,10 @@ def _modality(doc: Doc, cand: Candidate, source: Source | None) -> tuple[Modalit
         neg = verb.text
     if neg is not None:
         return "negated", neg
-    hedge = hedge_cue(content)
-    if hedge is None and verb is not None and verb.lemma_.lower() in lex.hedging:
-        hedge = verb.text
-    if hedge is None:
-        hedge = phrase_hedge(doc[cand.first : cand.last + 1].text)
-    if hedge is not None:
-        return "hedged", hedge
     return "asserted", None
+
+
+# records ----------------------------------------------------------------------------------------------
 
 
 def _claim(
@@ -179,15 +267,16 @@ def _claim(
     iris: Iris,
     index: MentionIndex,
     cand: Candidate,
+    part: Part,
     source: Source | None,
     quoted: list[bool],
     outlet: Ref | None,
     seed: SeedKB,
     offset: int,
 ) -> Claim:
-    start = doc[cand.first].idx + offset
-    end = doc[cand.last].idx + len(doc[cand.last].text) + offset
-    credit, credit_type = _credit_ref(cand, seed)
+    start = doc[part.first].idx + offset
+    end = doc[part.last].idx + len(doc[part.last].text) + offset
+    credit, credit_type = _credit_ref(cand.credit, seed)
     reported_by = credit if credit is not None and credit_type == "NewsOutlet" else outlet
     attributed: Ref | None = None
     cue: str | None = None
@@ -195,23 +284,25 @@ def _claim(
         cue = source.cue
         if source.entity is not None:
             attributed = Ref(source.entity.id, source.entity.name)
-    elif credit is not None and credit_type != "NewsOutlet":
+    elif credit is not None:
         attributed = credit
-    modality, modal_cue = _modality(doc, cand, source)
+    whole = part.first == cand.first and part.last == cand.last
+    modality, modal_cue = _modality(doc, part, source, whole)
     if cue is None:
         cue = modal_cue
     skip_first, skip_last = (source.first, source.last) if source is not None and source.first >= 0 else (-1, -2)
     about = sorted(
         {
             loc.entity.id
-            for loc in index.in_range(cand.first, cand.last, nested=True)
+            for loc in index.in_range(part.first, part.last, nested=True)
             if not (skip_first <= loc.first and loc.last <= skip_last)
         }
     )
-    words = _quoted_words(doc, cand.first, cand.last, quoted)
-    total = sum(1 for t in doc[cand.first : cand.last + 1] if not t.is_punct and not t.is_space)
+    words = _quoted_words(doc, part.first, part.last, quoted)
+    total = sum(1 for t in doc[part.first : part.last + 1] if not t.is_punct and not t.is_space)
     min_words = int(claim_lexicon().raw["quote_min_words"])
-    quotation = words >= min_words and ((source is not None and source.kind in ("verb", "quote")) or 2 * words >= total)
+    attributed_quote = source is not None and source.kind in ("verb", "quote")
+    quotation = words >= min_words and (attributed_quote or 2 * words >= total)
     return Claim(
         id=iris.claim(document.id, start, end),
         text=document.text[start:end],

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from kg.extract.relation_context import Context
-from kg.extract.spans import Located, is_a
+from kg.extract.spans import Located, Unit, is_a
 
 POSSESSIVE_BRIDGE = re.compile(r"\s*['’]s?\s+(?:[a-z][\w-]*\s+){0,4}")
 """Between a possessor and the possessed name: "'s", maybe lowercase modifiers ("'s widely cited annual")."""
@@ -125,43 +125,61 @@ def _possessed_after(ctx: Context, loc: Located, mentions: list[Located], pos: i
     return loc
 
 
-def bridge_relations(ctx: Context) -> None:
-    """Apply every bridge rule to each pair of neighbouring mentions in each sentence unit."""
+COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as)\s+)")
+
+
+def _coordinated(ctx: Context, mentions: list[Located], pos: int) -> list[Located]:
+    """The mention at ``pos`` and those coordinated after it ("in Zhipu AI and MiniMax", "X, Y and Z")."""
+    found = [mentions[pos]]
+    text = ctx.doc.text
+    while pos + 1 < len(mentions):
+        cur, nxt = mentions[pos], mentions[pos + 1]
+        gap = text[ctx.doc[cur.last].idx + len(ctx.doc[cur.last].text) : ctx.doc[nxt.first].idx]
+        if not COORDINATION.fullmatch(gap) or (nxt.type != cur.type and not is_a(nxt.type, [cur.type])):
+            break
+        found.append(nxt)
+        pos += 1
+    return found
+
+
+def bridge_relations(ctx: Context, unit: Unit) -> None:
+    """Apply every bridge rule to each pair of neighbouring mentions in one sentence unit."""
     rules = bridge_rules()
     text = ctx.doc.text
     max_chars = int(ctx.data.raw["max_bridge_chars"])
-    for unit in ctx.units:
-        if ctx.is_question(unit):
+    mentions = ctx.index.in_range(unit.first, unit.last)
+    unit_start = ctx.doc[unit.first].idx
+    unit_end = ctx.doc[unit.last].idx + len(ctx.doc[unit.last].text)
+    for pos in range(len(mentions) - 1):
+        left, right0 = mentions[pos], mentions[pos + 1]
+        left_end = ctx.doc[left.last].idx + len(ctx.doc[left.last].text)
+        right_start = ctx.doc[right0.first].idx
+        between = text[left_end:right_start]
+        if len(between) > max_chars:
             continue
-        mentions = ctx.index.in_range(unit.first, unit.last)
-        unit_start = ctx.doc[unit.first].idx
-        unit_end = ctx.doc[unit.last].idx + len(ctx.doc[unit.last].text)
-        for pos in range(len(mentions) - 1):
-            left, right0 = mentions[pos], mentions[pos + 1]
-            left_end = ctx.doc[left.last].idx + len(ctx.doc[left.last].text)
-            right_start = ctx.doc[right0.first].idx
-            between = text[left_end:right_start]
-            if len(between) > max_chars:
+        right = _possessed_after(ctx, right0, mentions, pos + 1)
+        right_end = ctx.doc[right0.last].idx + len(ctx.doc[right0.last].text)
+        after = text[right_end:unit_end]
+        left_start = ctx.doc[left.first].idx
+        before = text[max(unit_start, left_start - 80) : left_start]
+        for rule in rules:
+            if not rule.between.match(between):
                 continue
-            right = _possessed_after(ctx, right0, mentions, pos + 1)
-            right_end = ctx.doc[right0.last].idx + len(ctx.doc[right0.last].text)
-            after = text[right_end:unit_end]
-            left_start = ctx.doc[left.first].idx
-            before = text[max(unit_start, left_start - 80) : left_start]
-            for rule in rules:
-                if not rule.between.match(between):
+            extend = right0.last
+            if rule.after is not None:
+                tail = rule.after.match(after)
+                if tail is None:
                     continue
-                extend = right0.last
-                if rule.after is not None:
-                    tail = rule.after.match(after)
-                    if tail is None:
-                        continue
-                    extend = _token_at(ctx, right_end + tail.end() - 1, right0.last)
-                if rule.before is not None and not rule.before.search(before):
-                    continue
-                if not _emit(ctx, rule, left, right, extend) and right is not right0:
+                extend = _token_at(ctx, right_end + tail.end() - 1, right0.last)
+            if rule.before is not None and not rule.before.search(before):
+                continue
+            if right is not right0:
+                if not _emit(ctx, rule, left, right, extend):
                     _emit(ctx, rule, left, right0, extend)
-        _name_prefix(ctx, mentions)
+                continue
+            for target in _coordinated(ctx, mentions, pos + 1) if rule.after is None else [right0]:
+                _emit(ctx, rule, left, target, max(extend, target.last))
+    _name_prefix(ctx, mentions)
 
 
 def _token_at(ctx: Context, char: int, default: int) -> int:

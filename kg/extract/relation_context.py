@@ -9,17 +9,32 @@ from typing import Any
 
 from spacy.tokens import Doc, Token
 
-from kg.extract.spans import Located, MentionIndex, Unit, is_a, pattern_data, root_class, units
+from kg.extract.relation_roles import grammatical_subjects
+from kg.extract.spans import Located, MentionIndex, Unit, is_a, pattern_data, root_class, units, with_conjuncts
 from kg.records import Document, Entity
 
 PRONOUNS = frozenset({"it", "this", "its"})
-RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom"})
 
 
 @dataclass(frozen=True)
 class Signature:
     domain: tuple[str, ...] | None
     range: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class RoleClass:
+    """Role nouns that relate a holder ("founder", "unit", "investor") to an anchor ("of DeepSeek")."""
+
+    name: str
+    predicate: str
+    subject_is_holder: bool
+    holder: tuple[str, ...]
+    anchor: tuple[str, ...]
+    confidence: float
+    preps: frozenset[str]
+    nouns: tuple[str, ...]
+    same_root: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,10 @@ class RelationData:
     generic_nouns: frozenset[str]
     anaphors: dict[str, tuple[str, ...]]
     anaphor_window: int
+    roles: tuple[RoleClass, ...]
+    of_nouns: frozenset[str]
+    example_preps: frozenset[str]
+    keep_hedged: bool
 
 
 def _types(value: object) -> tuple[str, ...] | None:
@@ -60,6 +79,23 @@ def relation_data() -> RelationData:
         generic_nouns=frozenset(str(n).lower() for n in raw["generic_nouns"]),
         anaphors={str(k).lower(): tuple(v) for k, v in raw["anaphors"].items()},
         anaphor_window=int(raw["anaphor_window_units"]),
+        roles=tuple(
+            RoleClass(
+                name=r["name"],
+                predicate=r["predicate"],
+                subject_is_holder=r["subject"] == "holder",
+                holder=tuple(r["holder"]),
+                anchor=tuple(r["anchor"]),
+                confidence=float(r["confidence"]),
+                preps=frozenset(r["preps"]),
+                nouns=tuple(r["nouns"]),
+                same_root=bool(r.get("same_root", False)),
+            )
+            for r in raw["role_classes"]
+        ),
+        of_nouns=frozenset(str(n).lower() for n in raw["of_nouns"]),
+        example_preps=frozenset(str(n).lower() for n in raw["example_preps"]),
+        keep_hedged=bool(raw["keep_hedged"]),
     )
 
 
@@ -121,13 +157,24 @@ class Context:
         ("the Qwen model", "the startup DeepSeek"), the document's report for a bare "the report", or,
         with ``pronouns``, the previous sentence's subject for "it"."""
         loc = self.index.at(tok.i)
+        lemma = tok.lemma_.lower()
+        generic = lemma in self.data.generic_nouns or lemma in self.data.report_nouns
+        described = loc is None or not loc.mention.text[:1].isupper() or loc.mention.text.lower().startswith("the ")
+        if tok.pos_ in ("NOUN", "PROPN") and generic and described:
+            # "the model, Qwen-SEA-LION-v4": the name in apposition beats any resolution of "the model" itself
+            for child in tok.children:
+                deps = ("compound", "appos", "nmod") if loc is None else ("appos",)
+                named = self.index.at(child.i) if child.dep_ in deps else None
+                if named is not None and (loc is None or not loc.first <= child.i <= loc.last):
+                    return Resolved(named.entity, min(named.first, tok.i), max(named.last, tok.i))
         if loc is not None:
             return Resolved(loc.entity, loc.first, loc.last)
-        lemma = tok.lemma_.lower()
-        if tok.pos_ in ("NOUN", "PROPN") and (lemma in self.data.generic_nouns or lemma in self.data.report_nouns):
-            for child in tok.children:
-                if child.dep_ in ("compound", "appos", "nmod") and (named := self.index.at(child.i)) is not None:
-                    return Resolved(named.entity, min(named.first, tok.i), max(named.last, tok.i))
+        if lemma in self.data.of_nouns or tok.lower_ in self.data.of_nouns:  # "ten variants of its ERNIE 4.5 family"
+            for prep in tok.children:
+                if prep.dep_ == "prep" and prep.lower_ == "of":
+                    for obj in prep.children:
+                        if obj.dep_ == "pobj" and (res := self.resolve(obj)) is not None:
+                            return Resolved(res.entity, min(res.first, tok.i), max(res.last, tok.i), res.factor)
         if lemma in self.data.report_nouns and self._bare_reference(tok):
             report = self.index.salient("Report")
             if report is not None:
@@ -139,6 +186,59 @@ class Context:
                 topic = self.topic(unit.index - 1)
                 if topic is not None:
                     return Resolved(topic.entity, tok.i, tok.i, topic.factor * self.data.resolution_factor)
+        return None
+
+    def resolve_many(self, tok: Token, *, pronouns: bool = False) -> list[Resolved]:
+        """Like ``resolve``; a plural generic noun with examples ("Chinese companies, including Zhipu AI")
+        stands for the examples."""
+        res = self.resolve(tok, pronouns=pronouns)
+        if res is not None:
+            return [res]
+        found: list[Resolved] = []
+        if tok.pos_ == "NOUN":
+            for prep in tok.children:
+                example = prep.lower_ in self.data.example_preps or (
+                    prep.lower_ == "as" and any(c.lower_ == "such" for c in prep.children)
+                )
+                if prep.dep_ == "prep" and example:
+                    for obj in prep.children:
+                        if obj.dep_ == "pobj":
+                            found += [r for t in with_conjuncts(obj) if (r := self.resolve(t)) is not None]
+        return found
+
+    def possessive_pronoun(self, tok: Token, wanted: Sequence[str]) -> Resolved | None:
+        """"its"/"their"/"whose": the subject of the clause it sits in (or the noun "whose" hangs on), else the
+        nearest earlier mention of a wanted class in the sentence, else the previous sentence's subject."""
+        lower = tok.lower_
+        if lower == "whose":
+            cur = tok.head
+            for _ in range(4):
+                if cur.dep_ == "relcl":
+                    res = self.resolve(cur.head)
+                    return res if res is not None and is_a(res.entity.type, wanted) else None
+                if cur.head is cur:
+                    break
+                cur = cur.head
+            return None
+        verb = tok.head
+        for _ in range(6):
+            if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
+                break
+            verb = verb.head
+        for subj in grammatical_subjects(verb) if verb.pos_ in ("VERB", "AUX") else []:
+            res = self.resolve(subj, pronouns=True)
+            if res is not None and is_a(res.entity.type, wanted) and not res.first <= tok.i <= res.last:
+                return Resolved(res.entity, tok.i, tok.i, res.factor * self.data.resolution_factor)
+        unit = self.unit_of(tok)
+        if unit is None:
+            return None
+        for loc in reversed(self.index.in_range(unit.first, tok.i - 1, nested=True)):
+            if is_a(loc.type, wanted):
+                return Resolved(loc.entity, tok.i, tok.i, self.data.resolution_factor)
+        if unit.index > 0:
+            topic = self.topic(unit.index - 1)
+            if topic is not None and is_a(topic.entity.type, wanted):
+                return Resolved(topic.entity, tok.i, tok.i, topic.factor * self.data.resolution_factor)
         return None
 
     def _bare_reference(self, tok: Token) -> bool:
@@ -228,11 +328,11 @@ class Context:
 
 __all__ = [
     "PRONOUNS",
-    "RELATIVE_PRONOUNS",
     "Context",
     "Found",
     "RelationData",
     "Resolved",
+    "RoleClass",
     "Signature",
     "relation_data",
 ]

@@ -1,16 +1,23 @@
-"""Dependency rules: verb frames, nominal frames, possessives, collaboration phrases, report references.
+"""Verb frames and nominal frames (kg/patterns/relations.json: ``verb_frames``, ``nominal_frames``).
 
-A *verb frame* names the verbs (by lemma) that express a predicate and which syntactic role fills the subject
-and the object: "agent" (active subject, passive by-phrase), "patient" (active object, passive subject,
-the noun a participle modifies), "theme" (patient if there is one, else agent), "prep:on|upon" (objects of
-those prepositions), "npadvmod" ("Hangzhou-based"), "agent-conjunct" ("X and Y partnered"). Relative
-pronouns resolve to their antecedent, "it" to the previous sentence's subject, "the report" to the
-document's report. A negated predicate gives no relation; a hedged one keeps a lower confidence.
+A *verb frame* names the verbs (by lemma, "take over" with its particle) that express a predicate and which
+role fills the subject and the object: "agent" (active subject, passive by-phrase), "patient" (active object,
+passive subject, the noun a participle modifies), "theme" (patient if there is one, else agent),
+"prep:on|upon" (objects of those prepositions), "npadvmod" ("Hangzhou-based"), "agent-conjunct" ("X and Y
+partnered"). A frame may require that another role names an entity of some class (``requires``: "added X to
+the Entity List") or that the clause speaks of an evaluation (``requires_context``: "outperforms" needs a
+benchmark, a test or a score).
+
+A *nominal frame* does the same for nouns ("U.S. export restrictions on chips to China", "Alibaba's
+acquisition of X"): "owner" is the possessor, a named modifier, or the subject of a light verb ("Washington
+imposed restrictions"). When the noun itself names a policy ("the October 2022 export controls"), the policy
+is the subject and the owner becomes its issuer.
+
+A negated predicate gives no relation; so does a hedged one unless ``keep_hedged`` is set.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,8 +26,9 @@ from typing import Any
 from spacy.tokens import Token
 
 from kg.extract.modality import hedge_cue, negation_cue, phrase_hedge
-from kg.extract.relation_context import RELATIVE_PRONOUNS, Context, Resolved, relation_data
-from kg.extract.spans import Located, Unit, is_a, with_conjuncts
+from kg.extract.relation_context import Context, Resolved, relation_data
+from kg.extract.relation_roles import agents, grammatical_subjects, is_passive, patients, prep_objects
+from kg.extract.spans import Unit, is_a, with_conjuncts
 
 ROLE_NAMES = frozenset({"agent", "patient", "theme", "npadvmod", "agent-conjunct", "owner"})
 
@@ -31,7 +39,7 @@ class RoleSpec:
     preps: frozenset[str]
 
 
-def _role_spec(spec: str) -> RoleSpec:
+def role_spec(spec: str) -> RoleSpec:
     roles: list[str] = []
     preps: set[str] = set()
     for item in spec.split("|"):
@@ -58,123 +66,65 @@ class Frame:
     same_root: bool = False
     passive_only: bool = False
     possessor_fallback: bool = False
+    requires: tuple[tuple[RoleSpec, tuple[str, ...]], ...] = ()
+    requires_context: frozenset[str] = frozenset()
+    requires_modifier: frozenset[str] = frozenset()
+    pairwise: bool = False
 
 
 def _opt_types(value: Any) -> tuple[str, ...] | None:
     return None if value is None else tuple(value)
 
 
-def _frame(entry: dict[str, Any], words: list[str]) -> Frame:
+def _frame(entry: dict[str, Any], words: list[str], raw: dict[str, Any]) -> Frame:
+    context = entry.get("requires_context")
     return Frame(
         rule=entry["rule"],
         extra=tuple(words[1:]),
         predicate=entry["predicate"],
-        subject=_role_spec(entry["subject"]),
-        object=_role_spec(entry["object"]),
+        subject=role_spec(entry["subject"]),
+        object=role_spec(entry["object"]),
         subject_types=_opt_types(entry.get("subject_types")),
         object_types=_opt_types(entry.get("object_types")),
         confidence=float(entry["confidence"]),
         same_root=bool(entry.get("same_root", False)),
         passive_only=bool(entry.get("passive_only", False)),
         possessor_fallback=bool(entry.get("possessor_fallback", False)),
+        requires=tuple((role_spec(k), tuple(v)) for k, v in entry.get("requires", {}).items()),
+        requires_context=frozenset(raw[context]) if context else frozenset(),
+        requires_modifier=frozenset(entry.get("requires_modifier", ())),
+        pairwise=bool(entry.get("pairwise", False)),
     )
 
 
 @lru_cache(maxsize=1)
 def verb_frames() -> dict[str, tuple[Frame, ...]]:
     """Lemma -> the verb frames it can open."""
+    raw = relation_data().raw
     table: dict[str, list[Frame]] = {}
-    for entry in relation_data().raw["verb_frames"]:
+    for entry in raw["verb_frames"]:
         for phrase in entry["lemmas"]:
             words = phrase.lower().split()
-            table.setdefault(words[0], []).append(_frame(entry, words))
+            table.setdefault(words[0], []).append(_frame(entry, words, raw))
     return {k: tuple(v) for k, v in table.items()}
 
 
 @lru_cache(maxsize=1)
 def nominal_frames() -> dict[str, tuple[Frame, ...]]:
+    raw = relation_data().raw
     table: dict[str, list[Frame]] = {}
-    for entry in relation_data().raw["nominal_frames"]:
+    for entry in raw["nominal_frames"]:
         for noun in entry["nouns"]:
-            table.setdefault(noun.lower(), []).append(_frame(entry, [noun]))
+            table.setdefault(noun.lower(), []).append(_frame(entry, [noun], raw))
     return {k: tuple(v) for k, v in table.items()}
 
 
-# roles -----------------------------------------------------------------------------------------
-
-
-def _relative_antecedent(tok: Token) -> Token:
-    """"which"/"that"/"who" -> the noun its relative clause modifies (else the token itself)."""
-    if tok.lower_ not in RELATIVE_PRONOUNS:
-        return tok
-    cur = tok.head
-    for _ in range(3):
-        if cur.dep_ == "relcl":
-            return cur.head
-        if cur.head is cur:
-            break
-        cur = cur.head
-    return tok
-
-
-def _is_passive(v: Token) -> bool:
-    if any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children):
-        return True
-    if v.tag_ == "VBN" and v.dep_ in ("acl", "amod"):
-        return True
-    return v.tag_ == "VBN" and v.dep_ in ("acomp", "xcomp", "attr") and v.head.lemma_ == "be"
-
-
-def agents(v: Token) -> list[Token]:
-    if _is_passive(v):
-        return [p for c in v.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"] + [
-            c for c in v.children if c.dep_ in ("npadvmod", "compound") and c.i < v.i and v.dep_ == "amod"
-        ]
-    found = [_relative_antecedent(c) for c in v.children if c.dep_ == "nsubj"]
-    if found:
-        return found
-    if v.dep_ == "acl" and v.tag_ == "VBG":
-        return [v.head]
-    if v.dep_ in ("conj", "xcomp") and v.head is not v and v.head.pos_ in ("VERB", "AUX"):
-        return agents(v.head)
-    return []
-
-
-def patients(v: Token) -> list[Token]:
-    if _is_passive(v):
-        subj = [_relative_antecedent(c) for c in v.children if c.dep_ == "nsubjpass"]
-        if subj:
-            return subj
-        if v.dep_ in ("acl", "amod"):
-            return [v.head]
-        if v.head.lemma_ == "be":
-            return [_relative_antecedent(c) for c in v.head.children if c.dep_ in ("nsubj", "nsubjpass")]
-        return []
-    found = [_relative_antecedent(c) for c in v.children if c.dep_ == "dobj"]
-    named_subject = any(c.dep_ == "nsubj" and c.lower_ not in RELATIVE_PRONOUNS for c in v.children)
-    if not found and v.dep_ == "relcl" and named_subject:
-        found = [v.head]  # "the model DeepSeek released"
-    return found
-
-
-def prep_objects(v: Token, preps: frozenset[str]) -> list[tuple[Token, Token]]:
-    """(preposition, object) pairs for the given prepositions on ``v`` ("built on top of Qwen" -> Qwen)."""
-    found = []
-    for c in v.children:
-        if c.dep_ not in ("prep", "agent", "dative") or c.lower_ not in preps:
-            continue
-        for obj in c.children:
-            if obj.dep_ != "pobj":
-                continue
-            if obj.lemma_ == "top":
-                obj = next((p for o in obj.children if o.lower_ == "of" for p in o.children if p.dep_ == "pobj"), obj)
-            found.append((c, obj))
-    return found
+# roles of verbs -------------------------------------------------------------------------------------------
 
 
 def role_tokens(v: Token, spec: RoleSpec, subject: Token | None = None) -> list[Token]:
     """Tokens filling ``spec`` for verb ``v``; ``subject`` stands in for a grammatical subject the parser missed."""
-    passive = _is_passive(v)
+    passive = is_passive(v)
     found: list[Token] = []
     for role in spec.roles:
         if role == "agent":
@@ -192,35 +142,44 @@ def role_tokens(v: Token, spec: RoleSpec, subject: Token | None = None) -> list[
     return found
 
 
-# applying frames -------------------------------------------------------------------------------
+def subject_by_position(ctx: Context, v: Token) -> Token | None:
+    """A mention right before a main verb (and its auxiliaries) that has no subject in the parse.
+
+    The small parser reads a name like "Beyond DeepSeek" as a prepositional phrase and leaves
+    "... was produced by X" without a subject; the name just before the verb group is the subject then.
+    """
+    if v.dep_ not in ("ROOT", "ccomp", "conj") or grammatical_subjects(v):
+        return None
+    first = min([v.i] + [c.i for c in v.children if c.dep_ in ("aux", "auxpass", "neg", "advmod") and c.i < v.i])
+    loc = ctx.index.at(first - 1)
+    if loc is None or not ctx.same_unit(v, ctx.doc[first - 1]):
+        return None
+    return ctx.doc[loc.last]
 
 
-def _modality_factor(ctx: Context, v: Token, unit: Unit) -> float | None:
-    """None when ``v`` is negated; else the confidence factor (hedged: ``hedge_factor``)."""
+def modality_factor(ctx: Context, v: Token, unit: Unit) -> float | None:
+    """None when ``v`` is negated or (unless ``keep_hedged``) hedged; else the confidence factor."""
     if negation_cue(v) is not None:
         return None
     hedged = hedge_cue(v, include_conjuncts=False) is not None
     if not hedged:
         hedged = phrase_hedge(ctx.doc[unit.first : unit.last + 1].text) is not None
-    return ctx.data.hedge_factor if hedged else 1.0
+    if not hedged:
+        return 1.0
+    return ctx.data.hedge_factor if ctx.data.keep_hedged else None
 
 
-def _resolve_all(ctx: Context, toks: Iterable[Token], *, expand: bool = True) -> list[Resolved]:
-    """Entities named by ``toks`` (and their conjuncts), each in the same sentence unit as its token."""
+def resolve_all(ctx: Context, toks: Iterable[Token], *, expand: bool = True) -> list[Resolved]:
+    """Entities named by ``toks`` (and their conjuncts and examples), each in the same unit as its token."""
     found = []
     for tok in toks:
         for t in with_conjuncts(tok) if expand else [tok]:
-            if not ctx.same_unit(t, tok):
-                continue
-            res = ctx.resolve(t, pronouns=True)
-            if res is not None:
-                found.append(res)
+            if ctx.same_unit(t, tok):
+                found += ctx.resolve_many(t, pronouns=True)
     return found
 
 
-def _emit(
-    ctx: Context, frame: Frame, subj: Resolved, obj: Resolved, cue: list[int], unit: Unit, factor: float
-) -> None:
+def emit(ctx: Context, frame: Frame, subj: Resolved, obj: Resolved, cue: list[int], unit: Unit, factor: float) -> None:
     if not ctx.admit(subj.entity, frame.predicate, obj.entity, frame.subject_types, frame.object_types,
                      same_root=frame.same_root):
         return
@@ -237,53 +196,94 @@ def _extra_matches(v: Token, extra: tuple[str, ...]) -> bool:
     return all(word in kids for word in extra)
 
 
-def _subject_by_position(ctx: Context, v: Token) -> Token | None:
-    """A mention right before a main verb (and its auxiliaries) that has no subject in the parse.
+def _in_unit(toks: list[Token], unit: Unit) -> list[Token]:
+    return [t for t in toks if unit.first <= t.i <= unit.last]
 
-    The small parser reads a name like "Beyond DeepSeek" as a prepositional phrase and leaves
-    "... was produced by X" without a subject; the name just before the verb group is the subject then.
-    """
-    if v.dep_ not in ("ROOT", "ccomp", "conj") or any(c.dep_ in ("nsubj", "nsubjpass", "csubj") for c in v.children):
+
+def _context_ok(ctx: Context, frame: Frame, v: Token, unit: Unit) -> bool:
+    """"Outperforms" needs an evaluation in the clause: a benchmark named, or words like "benchmark", "test"."""
+    if not frame.requires_context:
+        return True
+    for tok in ctx.doc[unit.first : unit.last + 1]:
+        if tok.lower_ in frame.requires_context or tok.lemma_.lower() in frame.requires_context:
+            return True
+        loc = ctx.index.at(tok.i)
+        if loc is not None and is_a(loc.type, ["Benchmark"]):
+            return True
+    return False
+
+
+def _requirements_met(ctx: Context, frame: Frame, v: Token, unit: Unit, stand_in: Token | None) -> bool:
+    for spec, types in frame.requires:
+        named = resolve_all(ctx, _in_unit(role_tokens(v, spec, stand_in), unit))
+        if not any(is_a(r.entity.type, types) for r in named):
+            return False
+    return True
+
+
+def _model_of(ctx: Context, org: Resolved, before: int) -> Resolved | None:
+    """The model this document says ``org`` developed, nearest before token ``before`` ("its latest release")."""
+    made = [f for f in ctx.found if f.predicate == "developedBy" and f.object.id == org.entity.id and f.first < before]
+    if not made:
         return None
-    first = min([v.i] + [c.i for c in v.children if c.dep_ in ("aux", "auxpass", "neg", "advmod") and c.i < v.i])
-    loc = ctx.index.at(first - 1)
-    if loc is None or not ctx.same_unit(v, ctx.doc[first - 1]):
-        return None
-    return ctx.doc[loc.last]
+    latest = max(made, key=lambda f: f.first)
+    return Resolved(latest.subject, org.first, org.last, org.factor)
 
 
 def verb_relations(ctx: Context, unit: Unit) -> None:
     table = verb_frames()
     for i in range(unit.first, unit.last + 1):
         v = ctx.doc[i]
-        if v.pos_ not in ("VERB", "AUX") and v.tag_ not in ("VBN", "VBD", "VBG", "VBZ", "VBP", "VB"):
+        mistagged = v.dep_ == "ROOT" and any(c.dep_ == "nsubj" for c in v.children)  # "they work on ..." as a noun
+        if v.pos_ not in ("VERB", "AUX") and v.tag_ not in ("VBN", "VBD", "VBG", "VBZ", "VBP", "VB") and not mistagged:
             continue
         frames = table.get(v.lemma_.lower())
         if not frames:
             continue
         factor: float | None = -1.0
         for frame in frames:
-            if not _extra_matches(v, frame.extra) or (frame.passive_only and not _is_passive(v)):
+            if not _extra_matches(v, frame.extra) or (frame.passive_only and not is_passive(v)):
                 continue
             if factor == -1.0:
-                factor = _modality_factor(ctx, v, unit)
+                factor = modality_factor(ctx, v, unit)
             if factor is None:
-                break  # negated: this verb gives no relation
-            stand_in = _subject_by_position(ctx, v)
-            subj_toks = [t for t in role_tokens(v, frame.subject, stand_in) if unit.first <= t.i <= unit.last]
-            obj_toks = [t for t in role_tokens(v, frame.object, stand_in) if unit.first <= t.i <= unit.last]
-            subjects = _resolve_all(ctx, subj_toks, expand=frame.object.roles != ("agent-conjunct",))
+                break  # negated (or hedged): this verb gives no relation
+            stand_in = subject_by_position(ctx, v)
+            if not _context_ok(ctx, frame, v, unit) or not _requirements_met(ctx, frame, v, unit, stand_in):
+                continue
+            subj_toks = _in_unit(role_tokens(v, frame.subject, stand_in), unit)
+            obj_toks = _in_unit(role_tokens(v, frame.object, stand_in), unit)
+            expand = frame.object.roles != ("agent-conjunct",)
+            subjects = resolve_all(ctx, subj_toks, expand=expand)
             if not subjects and frame.possessor_fallback:
-                subjects = [
-                    Resolved(r.entity, r.first, r.last, r.factor * ctx.data.resolution_factor)
-                    for t in subj_toks for p in t.children if p.dep_ == "poss"
-                    if (r := ctx.resolve(p)) is not None
-                ]
-            objects = _resolve_all(ctx, obj_toks, expand=frame.object.roles != ("agent-conjunct",))
+                subjects = _possessor_fallback(ctx, subj_toks, v)
+            objects = resolve_all(ctx, obj_toks, expand=expand)
             preps = [p.i for p, _o in prep_objects(v, frame.object.preps | frame.subject.preps)]
             for subj in subjects:
                 for obj in objects:
-                    _emit(ctx, frame, subj, obj, [v.i, *preps], unit, factor)
+                    emit(ctx, frame, subj, obj, [v.i, *preps], unit, factor)
+
+
+def _possessor_fallback(ctx: Context, toks: list[Token], v: Token) -> list[Resolved]:
+    """"Singapore's programme built on Qwen", "AI Singapore built its latest release on Qwen": the owner's model
+    (a model the document says the owner developed), else the owner itself."""
+    found = []
+    for t in toks:
+        for p in t.children:
+            if p.dep_ != "poss":
+                continue
+            owner = ctx.resolve(p)
+            if owner is None and p.lower_ in ("its", "their"):
+                owner = ctx.possessive_pronoun(p, ["Organization", "Place"])
+            if owner is None:
+                continue
+            model = _model_of(ctx, owner, v.i) if is_a(owner.entity.type, ["Organization"]) else None
+            chosen = model or owner
+            found.append(Resolved(chosen.entity, chosen.first, chosen.last, chosen.factor * ctx.data.resolution_factor))
+    return found
+
+
+# nominal frames -------------------------------------------------------------------------------------------
 
 
 def nominal_relations(ctx: Context, unit: Unit) -> None:
@@ -297,19 +297,43 @@ def nominal_relations(ctx: Context, unit: Unit) -> None:
         governor = n.head if n.head.lemma_.lower() in light and n.dep_ in ("dobj", "nsubjpass") else None
         factor = 1.0
         if governor is not None:
-            gov_factor = _modality_factor(ctx, governor, unit)
+            gov_factor = modality_factor(ctx, governor, unit)
             if gov_factor is None:
                 continue
             factor = gov_factor
+        itself = ctx.index.at(n.i)
         for frame in frames:
+            if frame.requires_modifier and not any(c.lower_ in frame.requires_modifier for c in n.children):
+                continue
+            cue = [n.i] + ([governor.i] if governor is not None else [])
+            if frame.pairwise:
+                _pairwise(ctx, frame, n, governor, cue, unit, factor)
+                continue
             subjects = _nominal_role(ctx, n, governor, frame.subject)
             objects = _nominal_role(ctx, n, governor, frame.object)
-            if "between" in frame.object.preps and not subjects and len(objects) > 1:
-                subjects, objects = objects[:1], objects[1:]
-            cue = [n.i] + ([governor.i] if governor is not None else [])
+            if itself is not None and is_a(itself.type, ["Policy"]) and "owner" in frame.subject.roles:
+                policy = Resolved(itself.entity, itself.first, itself.last)
+                for issuer in subjects:
+                    if issuer.entity.id != itself.entity.id and ctx.admit(itself.entity, "issuedBy", issuer.entity,
+                                                                          None, ["GovernmentBody", "Country"]):
+                        first, last = min(policy.first, issuer.first, *cue), max(policy.last, issuer.last, *cue)
+                        ctx.add(itself.entity, "issuedBy", issuer.entity, max(unit.first, first),
+                                min(unit.last, last), "policy-issuer", 0.75 * factor * issuer.factor)
+                subjects = [policy]
             for subj in subjects:
                 for obj in objects:
-                    _emit(ctx, frame, subj, obj, cue, unit, factor)
+                    emit(ctx, frame, subj, obj, cue, unit, factor)
+
+
+def _pairwise(
+    ctx: Context, frame: Frame, n: Token, governor: Token | None, cue: list[int], unit: Unit, factor: float
+) -> None:
+    """"A joint publication of X and Y": every named party with every other."""
+    parties = _nominal_role(ctx, n, governor, frame.subject)
+    for k, a in enumerate(parties):
+        for b in parties[k + 1 :]:
+            if a.entity.id != b.entity.id:
+                emit(ctx, frame, a, b, cue, unit, factor)
 
 
 def _nominal_role(ctx: Context, n: Token, governor: Token | None, spec: RoleSpec) -> list[Resolved]:
@@ -318,7 +342,7 @@ def _nominal_role(ctx: Context, n: Token, governor: Token | None, spec: RoleSpec
     for role in spec.roles:
         if role == "owner":
             owners = [c for c in n.children if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i < n.i]
-            named = _resolve_all(ctx, owners)
+            named = [r for c in owners if (r := ctx.resolve(c)) is not None and not r.first <= n.i <= r.last]
             if named:
                 found += named
             elif governor is not None and n.dep_ == "dobj":
@@ -330,158 +354,19 @@ def _nominal_role(ctx: Context, n: Token, governor: Token | None, spec: RoleSpec
                 for _prep, obj in prep_objects(host, spec.preps):
                     toks.append(obj)
                     if ctx.index.at(obj.i) is None:  # "restrictions on chips to China"
-                        toks += [o for _p, o in prep_objects(obj, spec.preps)]
-    return found + _resolve_all(ctx, toks)
+                        toks += [o for _p, o in prep_objects(obj, spec.preps, nested=False)]
+    return found + resolve_all(ctx, toks)
 
 
-def possessive_relations(ctx: Context, unit: Unit) -> None:
-    """"Alibaba's Qwen", "Stanford University's DigiChina Project", "the university's Center for ..."."""
-    mentions = ctx.index.in_range(unit.first, unit.last, nested=True)
-    nouns = ctx.data.generic_nouns | ctx.data.report_nouns
-    for pos, loc in enumerate(mentions):
-        heads = [ctx.index.head_of(loc)]
-        if heads[0].dep_ == "compound" and heads[0].head.lemma_.lower() in nouns:
-            heads.append(heads[0].head)
-        owners: list[Resolved] = []
-        for tok in [*heads, *(ctx.doc[j] for j in range(loc.first, loc.last + 1))]:
-            for p in tok.children:
-                if p.dep_ != "poss":
-                    continue
-                named = ctx.index.at(p.i)
-                if named is not None:
-                    if named.entity.id != loc.entity.id:
-                        owners.append(Resolved(named.entity, named.first, named.last))
-                elif not loc.first <= p.i <= loc.last and any(d.lower_ == "the" for d in p.children):
-                    ante = ctx.antecedent(p, p.i)
-                    if ante is not None:
-                        owners.append(Resolved(ante.entity, p.i, p.i, ctx.data.resolution_factor))
-        if pos > 0 and not owners and mentions[pos - 1].last < loc.first:
-            prev = mentions[pos - 1]
-            between = ctx.doc.text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[loc.first].idx]
-            if re.fullmatch(r"\s*['’]s?\s+", between):
-                owners.append(Resolved(prev.entity, prev.first, prev.last))
-        seen: set[str] = set()
-        for owner in owners:
-            if owner.entity.id in seen:
-                continue
-            seen.add(owner.entity.id)
-            _apply_possessive(ctx, owner, loc, unit)
-
-
-def _apply_possessive(ctx: Context, owner: Resolved, loc: Located, unit: Unit) -> None:
-    for entry in ctx.data.raw["possessives"]:
-        if not (is_a(owner.entity.type, entry["possessor"]) and is_a(loc.type, entry["possessed"])):
-            continue
-        subj, obj = (loc.entity, owner.entity) if entry["subject"] == "possessed" else (owner.entity, loc.entity)
-        if ctx.admit(subj, entry["predicate"], obj):
-            first = max(unit.first, min(owner.first, loc.first))
-            last = min(unit.last, max(owner.last, loc.last))
-            confidence = float(entry["confidence"]) * owner.factor
-            ctx.add(subj, entry["predicate"], obj, first, last, entry["rule"], confidence)
-            return
-
-
-def report_relations(ctx: Context, unit: Unit) -> None:
-    """"a report by Stanford University", "the Stanford University report": who published a report reference."""
-    for i in range(unit.first, unit.last + 1):
-        r = ctx.doc[i]
-        if r.lemma_.lower() not in ctx.data.report_nouns or r.pos_ != "NOUN":
-            continue
-        report = ctx.resolve(r)
-        if report is None or not is_a(report.entity.type, ["Report"]):
-            continue
-        makers: list[tuple[Resolved, str, float]] = []
-        for c in r.children:
-            if c.dep_ == "prep" and c.lower_ in ("by", "from"):
-                pobjs = (p for p in c.children if p.dep_ == "pobj")
-                makers += [(m, "report-by", 0.8) for m in _resolve_all(ctx, pobjs)]
-            elif c.dep_ == "compound" and (m := ctx.resolve(c)) is not None and m.entity.id != report.entity.id:
-                makers.append((m, "report-compound", 0.75))
-        for maker, rule, confidence in makers:
-            predicate = "authoredBy" if is_a(maker.entity.type, ["Person"]) else "publishedBy"
-            if ctx.admit(report.entity, predicate, maker.entity):
-                first = max(unit.first, min(report.first, maker.first, r.i))
-                last = min(unit.last, max(report.last, maker.last, r.i))
-                ctx.add(report.entity, predicate, maker.entity, first, last, rule,
-                        confidence * report.factor * maker.factor)
-
-
-def collaboration_relations(ctx: Context, unit: Unit) -> None:
-    """"developed in collaboration with HAI", "jointly with": partners of the work and of its makers.
-
-    When the thing made is a report (or a model), the partner is recorded as a co-publisher (co-developer)
-    as well, and every publisher of that report found so far in the document collaborates with the partner.
-    """
-    raw = ctx.data.raw
-    production = frozenset(raw["production_verbs"])
-    for i in range(unit.first, unit.last + 1):
-        tok = ctx.doc[i]
-        found = _collaboration_at(tok, [tuple(p) for p in raw["collaboration_pps"]])
-        if found is None:
-            continue
-        verb, with_prep = found
-        factor = _modality_factor(ctx, verb, unit)
-        if factor is None or not ctx.same_unit(verb, tok):
-            continue
-        partners = _resolve_all(ctx, (p for p in with_prep.children if p.dep_ == "pobj"))
-        makers = _resolve_all(ctx, (t for t in agents(verb) if ctx.same_unit(t, verb)))
-        works = _resolve_all(ctx, (t for t in patients(verb) if ctx.same_unit(t, verb)))
-        if verb.lemma_.lower() not in production:
-            works = []
-        cue = [verb.i, tok.i, with_prep.i]
-        for partner in partners:
-            for maker in makers:
-                _add_pair(ctx, maker, "collaboratesWith", partner, cue, unit, "collaboration-with", 0.8 * factor)
-            for work in works:
-                if is_a(work.entity.type, ["Report"]):
-                    _add_pair(ctx, work, "publishedBy", partner, cue, unit, "report-co-publisher", 0.75 * factor)
-                    for earlier in ctx.earlier(work.entity, "publishedBy", before=min(cue)):
-                        res = Resolved(earlier.object, earlier.first, earlier.last, work.factor)
-                        _add_pair(ctx, res, "collaboratesWith", partner, cue, None, "co-publisher", 0.7 * factor)
-                elif is_a(work.entity.type, ["Model"]):
-                    _add_pair(ctx, work, "developedBy", partner, cue, unit, "model-co-developer", 0.7 * factor)
-                    for earlier in ctx.earlier(work.entity, "developedBy", before=min(cue)):
-                        res = Resolved(earlier.object, earlier.first, earlier.last, work.factor)
-                        _add_pair(ctx, res, "collaboratesWith", partner, cue, None, "co-developer", 0.7 * factor)
-
-
-def _collaboration_at(tok: Token, phrases: list[tuple[str, ...]]) -> tuple[Token, Token] | None:
-    """If ``tok`` heads "in collaboration with ..." or "jointly with ...": (the verb it modifies, "with")."""
-    for phrase in phrases:
-        if len(phrase) == 3 and tok.lower_ == phrase[1] and tok.head.lower_ == phrase[0] and tok.dep_ == "pobj":
-            verb = tok.head.head
-        elif len(phrase) == 2 and tok.lower_ == phrase[0] and tok.dep_ == "advmod":
-            verb = tok.head
-        else:
-            continue
-        with_prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == phrase[-1]), None)
-        if with_prep is not None and verb.pos_ in ("VERB", "AUX"):
-            return verb, with_prep
-    return None
-
-
-def _add_pair(
-    ctx: Context, subj: Resolved, predicate: str, obj: Resolved, cue: list[int], unit: Unit | None, rule: str,
-    conf: float,
-) -> None:
-    """Add one relation; evidence spans subject, object and cue (clipped to ``unit`` unless it is None)."""
-    if ctx.admit(subj.entity, predicate, obj.entity):
-        first = min(subj.first, obj.first, *cue)
-        last = max(subj.last, obj.last, *cue)
-        if unit is not None:
-            first, last = max(unit.first, first), min(unit.last, last)
-        ctx.add(subj.entity, predicate, obj.entity, first, last, rule, conf * subj.factor * obj.factor)
-
-
-def dependency_relations(ctx: Context) -> None:
-    for unit in ctx.units:
-        if ctx.is_question(unit):
-            continue
-        possessive_relations(ctx, unit)
-        report_relations(ctx, unit)
-        verb_relations(ctx, unit)
-        nominal_relations(ctx, unit)
-        collaboration_relations(ctx, unit)
-
-
-__all__ = ["Frame", "RoleSpec", "agents", "dependency_relations", "nominal_frames", "patients", "verb_frames"]
+__all__ = [
+    "Frame",
+    "RoleSpec",
+    "modality_factor",
+    "nominal_frames",
+    "nominal_relations",
+    "resolve_all",
+    "role_spec",
+    "role_tokens",
+    "verb_frames",
+    "verb_relations",
+]

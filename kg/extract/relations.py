@@ -27,7 +27,13 @@ from spacy.tokens import Doc
 
 from kg.extract.relation_bridges import bridge_relations
 from kg.extract.relation_context import Context, Found
-from kg.extract.relation_frames import dependency_relations
+from kg.extract.relation_frames import nominal_relations, verb_relations
+from kg.extract.relation_nouns import (
+    collaboration_relations,
+    possessive_relations,
+    report_relations,
+    title_relations,
+)
 from kg.extract.spans import is_a
 from kg.iris import Iris
 from kg.records import Document, Entity, Relation, Span
@@ -45,8 +51,16 @@ def extract_relations(
     if document.text[offset : offset + len(doc.text)] != doc.text:
         raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
     ctx = Context(doc, document, entities, offset)
-    dependency_relations(ctx)
-    bridge_relations(ctx)
+    for unit in ctx.units:
+        if ctx.is_question(unit):
+            continue
+        bridge_relations(ctx, unit)
+        possessive_relations(ctx, unit)
+        report_relations(ctx, unit)
+        title_relations(ctx, unit)
+        verb_relations(ctx, unit)
+        nominal_relations(ctx, unit)
+        collaboration_relations(ctx, unit)
     _implied_parents(ctx)
     return _finish(ctx)
 

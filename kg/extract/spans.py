@@ -213,20 +213,29 @@ def children(tok: Token, *deps: str) -> Iterator[Token]:
     return (c for c in tok.children if c.dep_ in deps)
 
 
+CONTRASTIVE = frozenset({"instead", "than", "rather", "not", "nor", "unlike", "except", "versus", "vs", "vs."})
+
+
 def with_conjuncts(tok: Token) -> list[Token]:
-    """``tok`` and the tokens coordinated with it ("Alibaba and Tencent")."""
+    """``tok`` and the tokens coordinated with it ("Alibaba and Tencent"), not contrasted ones ("Qwen instead of
+    Llama", "X rather than Y", "X, not Y")."""
     found = [tok]
     frontier = [tok]
     while frontier:
         cur = frontier.pop()
         for child in cur.children:
-            if child.dep_ == "conj" and child not in found:
-                found.append(child)
-                frontier.append(child)
+            if child.dep_ != "conj" or child in found:
+                continue
+            between = tok.doc[min(cur.i, child.i) + 1 : max(cur.i, child.i)]
+            if any(t.lower_ in CONTRASTIVE for t in between if t.dep_ in ("cc", "preconj", "advmod", "neg", "prep")):
+                continue
+            found.append(child)
+            frontier.append(child)
     return found
 
 
 __all__ = [
+    "CONTRASTIVE",
     "ROOT_CLASSES",
     "Located",
     "MentionIndex",
