@@ -19,6 +19,7 @@ import numpy as np
 
 SMALL_GRAPH = 300  # up to this many nodes in total, networkx's dense spring layout is fast and looks best
 SPACING = 130.0  # target median edge length in page pixels (labels sit under the nodes: leave room)
+CELL = 90.0  # and at least this much room per node on average (dense hubs would otherwise pile up)
 GAP = 50.0  # space between packed components
 SEED = 20251216
 
@@ -68,9 +69,15 @@ def _component(sub: igraph.Graph, use_networkx: bool) -> np.ndarray:
         finally:
             igraph.set_random_number_generator(random)
         pos = np.array(coords.coords, dtype=float)
+    pos = pos - pos.mean(axis=0)
     lengths = np.hypot(*(pos[[a for a, _ in edges]] - pos[[b for _, b in edges]]).T)
     reference = float(np.median(lengths)) if len(lengths) else 1.0
-    scaled: np.ndarray = (pos - pos.mean(axis=0)) * (SPACING / max(reference, 1e-9))
+    factor = SPACING / max(reference, 1e-9)
+    spread = float(np.sqrt(np.mean(np.sum(pos * pos, axis=1))))  # radius of gyration
+    if spread > 1e-9:
+        # a disc of radius r holds pi r^2 / CELL^2 nodes at the wanted density; r ~ 1.4 x radius of gyration
+        factor = max(factor, CELL * math.sqrt(size / math.pi) / (1.4 * spread))
+    scaled: np.ndarray = pos * factor
     return scaled
 
 

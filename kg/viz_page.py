@@ -133,7 +133,7 @@ def _options(styles: Styles, large: bool) -> dict[str, Any]:
                   "color": {"color": "#a3acb6", "highlight": "#374151", "hover": "#374151", "inherit": False},
                   "font": {"size": 10, "face": font, "color": "#4b5563", "strokeWidth": 3,
                            "strokeColor": "#ffffff", "align": "middle"},
-                  "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}},
+                  "arrows": {"to": {"enabled": not large, "scaleFactor": 0.5}}},
         "groups": groups,
     }
 
@@ -177,6 +177,7 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
         net.nodes.append(node)
         net.node_ids.append(i)
         net.node_map[i] = node
+    large = len(selection.relations) > LARGE_GRAPH_EDGES or len(shown) > LARGE_GRAPH_EDGES
     pairs: dict[frozenset[int], int] = defaultdict(int)
     for k, r in enumerate(selection.relations):
         a, b = index[r.source], index[r.target]
@@ -184,9 +185,11 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
         where = (["seed knowledge base"] if r.seed else []) + (["cross-document"] if r.cross else []) + \
             ([f"stated in {_plural(len(r.documents), 'document')}"] if r.documents else [])
         edge: dict[str, Any] = {
-            "id": k, "from": a, "to": b, "label": label,
+            "id": k, "from": a, "to": b,
             "title": f"{data.entities[r.source].label} — {label} — {data.entities[r.target].label}\n"
                      + "; ".join(where)}
+        if not large:  # on large graphs the page labels the highlighted edges only (see viz.js)
+            edge["label"] = label
         if r.symmetric:
             edge["arrows"] = {"to": {"enabled": False}}
         seen = pairs[frozenset((a, b))]
@@ -194,7 +197,6 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
         if seen:  # parallel edges between the same two entities: curve them apart so labels stay readable
             edge["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": round(0.25 * seen, 2)}
         net.edges.append(edge)
-    large = len(net.edges) > LARGE_GRAPH_EDGES or len(net.nodes) > LARGE_GRAPH_EDGES
     net.options = _options(styles, large)
     nodes, edges, heading, _height, _width, options_json = net.get_network_data()
     assert heading == "", "pyvis inserts its heading unescaped: never set it"

@@ -10,6 +10,9 @@
   var DIM_NODE = 0.18, DIM_EDGE = 0.12, LIST_STEP = 50;
   var EDGE_COLOR = data.options.edges.color.color;
   var NODE_FONT = data.options.nodes.font.color, NODE_FONT_DIM = "rgba(31,35,40,0.28)";
+  var EDGE_FONT = data.options.edges.font.color, EDGE_FONT_DIM = "rgba(75,85,99,0.15)";
+  var LARGE = data.meta.large;
+  var NO_ARROW = { to: { enabled: false } }, TO_ARROW = { to: { enabled: true, scaleFactor: 0.5 } };
 
   // ---- small DOM helpers (text only) ----------------------------------------------------------
   function el(tag, cls, text) {
@@ -92,7 +95,7 @@
   });
 
   // ---- network ----------------------------------------------------------------------------------
-  var state = { hidden: new Set(), doc: -1, selected: null, dimmedNodes: [], dimmedEdges: [] };
+  var state = { hidden: new Set(), doc: -1, selected: null, lit: null };
   var nodes = new vis.DataSet(data.nodes);
   var edges = new vis.DataSet(data.edges);
   function nodeVisible(id) {
@@ -139,28 +142,39 @@
   });
 
   // ---- highlight ----------------------------------------------------------------------------------
+  // Small graphs: everything outside the neighbourhood is dimmed (per-item updates are cheap there).
+  // Large graphs: each DataSet update redraws 20,000 nodes, so nothing is dimmed; edges carry no label
+  // or arrow (drawing 60,000 labels makes every frame slow) and the highlighted edges get theirs, with the
+  // selection colour vis-network gives the selected node's edges.
   function clearHighlight() {
-    if (state.dimmedNodes.length) {
-      nodes.update(state.dimmedNodes.map(function (id) { return { id: id, opacity: 1, font: { color: NODE_FONT } }; }));
-    }
-    if (state.dimmedEdges.length) {
-      edges.update(state.dimmedEdges.map(function (id) {
-        return { id: id, color: { color: EDGE_COLOR, opacity: 1 }, font: { color: "#4b5563" } };
+    if (!state.lit) return;
+    if (LARGE) {
+      edges.update(state.lit.edges.map(function (id) { return { id: id, label: null, arrows: NO_ARROW, width: 1.2 }; }));
+    } else {
+      nodes.update(state.lit.nodes.map(function (id) { return { id: id, opacity: 1, font: { color: NODE_FONT } }; }));
+      edges.update(state.lit.edges.map(function (id) {
+        return { id: id, color: { color: EDGE_COLOR, opacity: 1 }, font: { color: EDGE_FONT } };
       }));
     }
-    state.dimmedNodes = []; state.dimmedEdges = [];
+    state.lit = null;
   }
   function highlight(ids, edgeIds) {
     clearHighlight();
+    if (LARGE) {
+      edges.update(edgeIds.map(function (id) {
+        return { id: id, label: R[id].label, arrows: R[id].symmetric ? NO_ARROW : TO_ARROW, width: 2 };
+      }));
+      state.lit = { nodes: [], edges: edgeIds };
+      return;
+    }
     var keepN = new Set(ids), keepE = new Set(edgeIds);
-    var dimN = [], dimE = [];
-    nodeView.getIds().forEach(function (id) { if (!keepN.has(id)) dimN.push(id); });
-    edgeView.getIds().forEach(function (id) { if (!keepE.has(id)) dimE.push(id); });
+    var dimN = nodeView.getIds().filter(function (id) { return !keepN.has(id); });
+    var dimE = edgeView.getIds().filter(function (id) { return !keepE.has(id); });
     nodes.update(dimN.map(function (id) { return { id: id, opacity: DIM_NODE, font: { color: NODE_FONT_DIM } }; }));
     edges.update(dimE.map(function (id) {
-      return { id: id, color: { color: EDGE_COLOR, opacity: DIM_EDGE }, font: { color: "rgba(75,85,99,0.15)" } };
+      return { id: id, color: { color: EDGE_COLOR, opacity: DIM_EDGE }, font: { color: EDGE_FONT_DIM } };
     }));
-    state.dimmedNodes = dimN; state.dimmedEdges = dimE;
+    state.lit = { nodes: dimN, edges: dimE };
   }
   function highlightNeighbourhood(id) {
     var ids = [id].concat(network.getConnectedNodes(id));
@@ -182,7 +196,9 @@
     network.selectNodes([id], true);
     highlightNeighbourhood(id);
     if (opts.move !== false) {
-      network.focus(id, { scale: Math.max(network.getScale(), 1.0), animation: { duration: 350, easingFunction: "easeInOutQuad" } });
+      // on large graphs every frame is a full redraw: jump instead of animating
+      network.focus(id, { scale: Math.max(network.getScale(), 1.0),
+                          animation: LARGE ? false : { duration: 350, easingFunction: "easeInOutQuad" } });
     }
     showEntity(id);
   }
