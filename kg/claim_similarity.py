@@ -44,6 +44,7 @@ class Lexicon:
     entity_form_keys: Mapping[str, str]
     negation: re.Pattern[str]
     negation_exceptions: re.Pattern[str]
+    negation_cancellers: re.Pattern[str]
     number_words: Mapping[str, float]
     number_word_pattern: re.Pattern[str]
     months: Mapping[str, int]
@@ -77,6 +78,7 @@ def load_lexicon(name: str = LEXICON_FILE) -> Lexicon:
         entity_form_keys=forms,
         negation=re.compile(rf"{_bounded(data['negation_cues']).pattern}|n't(?!\w)"),
         negation_exceptions=_bounded(data["negation_exceptions"]),
+        negation_cancellers=re.compile(rf"\W*(?:\w+\W+){{0,3}}?{_bounded(data['negation_cancellers']).pattern}"),
         number_words=data["number_words"],
         number_word_pattern=_bounded(data["number_words"]),
         months=data["months"],
@@ -220,10 +222,11 @@ def entity_key(iri: str) -> str:
 
 
 def is_negated(text: str, lexicon: Lexicon | None = None) -> bool:
-    """A negation cue that is not an intensifier ("not just", "not only")."""
+    """A negation cue that is neither an intensifier ("not just", "not only") nor the negation of a negative
+    verb within three words ("not to walk away from", "have not stopped": a double negative asserts)."""
     lex = lexicon or load_lexicon()
     low = lex.negation_exceptions.sub(" ", normalise(text).lower())
-    return lex.negation.search(low) is not None
+    return any(lex.negation_cancellers.match(low, m.end()) is None for m in lex.negation.finditer(low))
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,8 @@ def claim_features(
 
     ``entity_spans`` are extracted mentions inside the claim (offsets relative to ``text``); ``about`` adds the
     claim's entities; ``gazetteer`` maps surface forms to entity IRIs or keys (case-sensitive) for raw text.
-    ``negated`` overrides the negation detector (pass ``modality == "negated"`` from an extraction).
+    ``negated``: the extractor's polarity (``modality == "negated"``); it is confirmed with :func:`is_negated`, so
+    a double negative the extractor took for a negation counts as asserted.
     """
     lex = lexicon or load_lexicon()
     order: list[str] = []
@@ -288,7 +292,7 @@ def claim_features(
         entities=frozenset(keys),
         quantities=quants,
         years=years,
-        negated=is_negated(text, lex) if negated is None else negated,
+        negated=is_negated(text, lex) and (negated is None or negated),
     )
 
 

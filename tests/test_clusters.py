@@ -237,3 +237,14 @@ def test_contradictions_on_labelled_pairs_are_found(split: str) -> None:
             assert result.contradicts and not result.same, p
         elif p["label"] == "different":
             assert not result.contradicts, p
+
+
+def test_double_negatives_assert_and_intensifiers_do_not_negate() -> None:
+    from kg.claim_similarity import is_negated
+
+    assert not is_negated("The authors urged US companies not to walk away from selective engagement.")
+    assert not is_negated("Export controls have not stopped Chinese labs from building competitive models.")
+    assert not is_negated("Chinese models are not just catching up with US ones.")
+    assert is_negated("Qwen has not overtaken Llama in downloads.")
+    assert is_negated("DeepSeek never received government funding.")
+    assert is_negated("It did not stop there, and Qwen has not overtaken Llama.")
