@@ -190,6 +190,31 @@ def _expected_quotes(answer: CiteAnswer, texts: dict[str, str]) -> list[tuple[st
     return out
 
 
+TOP_KEYS = {"schema_version", "query", "mode", "entities", "min_sources", "total_matches", "suggestions", "results"}
+RESULT_KEYS = {"rank", "score", "cluster", "claim", "modality", "sources", "independent_sources", "matched_claim",
+               "contradicted_by", "supports"}
+SUPPORT_KEYS = {"claim", "text", "modality", "quotation", "cue", "attributed_to", "reported_by", "document", "quote",
+                "independent", "counted_with", "counted_with_rule"}
+DOCUMENT_KEYS = {"iri", "id", "title", "publisher", "date", "url", "path", "format", "type", "authors",
+                 "citation_key"}
+
+
+def test_json_schema_is_the_documented_one(answers: list[CiteAnswer]) -> None:
+    from kg import cite_format
+
+    for answer in answers:
+        data = json.loads(render(answer, "json"))
+        assert set(data) == TOP_KEYS
+        for result in data["results"]:
+            assert set(result) == RESULT_KEYS
+            for sup in result["supports"]:
+                assert set(sup) == SUPPORT_KEYS and set(sup["document"]) == DOCUMENT_KEYS
+                assert set(sup["quote"]) == {"exact", "prefix", "suffix", "start", "end", "page"}
+    documented = cite_format.__doc__ or ""
+    for key in TOP_KEYS | RESULT_KEYS | SUPPORT_KEYS | DOCUMENT_KEYS:
+        assert f'"{key}"' in documented, key
+
+
 def test_json_quotes_equal_the_source_slices(answers: list[CiteAnswer], texts: dict[str, str]) -> None:
     for answer in answers:
         data = json.loads(render(answer, "json"))
