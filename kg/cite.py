@@ -33,7 +33,7 @@ from kg.cite_store import (
     load_claims,
     load_details,
 )
-from kg.claim_similarity import load_lexicon, tokens
+from kg.claim_text import load_lexicon, tokens
 from kg.errors import InputError
 from kg.independence import Source, independence
 from kg.store import open_store

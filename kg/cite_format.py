@@ -31,7 +31,7 @@ from typing import Any
 
 from kg.cite import CiteAnswer, CiteResult, Support
 from kg.cite_store import Agent, DocumentInfo, Quote, is_news, is_report
-from kg.claim_similarity import load_lexicon
+from kg.claim_text import load_lexicon
 from kg.iris import short_hash
 
 SCHEMA_VERSION = 1

@@ -24,7 +24,7 @@ import bm25s
 import pyoxigraph
 
 from kg.cite_store import CiteIndex, ClaimRow, EntityInfo, load_index
-from kg.claim_similarity import LEXICON_FILE, tokens
+from kg.claim_text import LEXICON_FILE, tokens
 from kg.store import store_path
 
 CACHE_DIR = "cite-index"

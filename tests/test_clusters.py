@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.claim_similarity import (
-    claim_features,
-    compare_texts,
-    fit_weights,
-    quantities,
-    same_claim,
-)
+from kg.claim_similarity import claim_features, compare_texts, fit_weights, same_claim
+from kg.claim_text import is_negated, quantities
 from kg.clusters import cluster_claims
 from kg.independence import Source, host_name, independence, name_key
 from kg.records import ClaimCluster, Extraction
@@ -240,8 +235,6 @@ def test_contradictions_on_labelled_pairs_are_found(split: str) -> None:
 
 
 def test_double_negatives_assert_and_intensifiers_do_not_negate() -> None:
-    from kg.claim_similarity import is_negated
-
     assert not is_negated("The authors urged US companies not to walk away from selective engagement.")
     assert not is_negated("Export controls have not stopped Chinese labs from building competitive models.")
     assert not is_negated("Chinese models are not just catching up with US ones.")
