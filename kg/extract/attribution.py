@@ -16,6 +16,7 @@ from typing import Any
 
 from spacy.tokens import Token
 
+from kg.extract.modality import negation_cue
 from kg.extract.spans import Located, MentionIndex, is_a, pattern_data
 from kg.records import Entity
 from kg.seed import SeedKB
@@ -38,6 +39,10 @@ class ClaimLexicon:
     pronoun_types: dict[str, tuple[str, ...]]
     org_anaphors: dict[str, tuple[str, ...]]
     anaphor_window: int
+    member_nouns: frozenset[str]
+    blocked_modifiers: frozenset[str]
+    directive: frozenset[str]
+    caveat_nouns: frozenset[str]
 
 
 def _inflections(lemma: str) -> set[str]:
@@ -75,6 +80,10 @@ def claim_lexicon() -> ClaimLexicon:
         pronoun_types={k: tuple(v) for k, v in raw["pronoun_types"].items()},
         org_anaphors={k: tuple(v) for k, v in raw["org_anaphors"].items()},
         anaphor_window=int(raw["anaphor_window_units"]),
+        member_nouns=frozenset(raw["member_nouns"]),
+        blocked_modifiers=frozenset(raw["blocked_modifiers"]),
+        directive=frozenset(raw["directive_cues"]),
+        caveat_nouns=frozenset(raw["caveat_nouns"]),
     )
 
 
@@ -86,7 +95,7 @@ class Source:
     cue: str | None
     first: int  # tokens of the attribution phrase (speaker and cue), excluded from "about"
     last: int
-    kind: str  # "verb" | "according" | "quote" | "credit" | "backward"
+    kind: str  # "verb" | "according" | "quote" | "backward" | "negated" (a negated cue: "did not say")
     verb: Token | None = None  # the cue verb, when there is one
     content: Token | None = None  # the reported clause's predicate ("said [that X rose]" -> rose)
     backward: bool = False  # "This assessment comes from X": the source of the previous sentence
@@ -101,6 +110,7 @@ class SourceResolver:
         self.lex = claim_lexicon()
         self.last: Entity | None = None
         self.last_report: Entity | None = None
+        self.carried: Entity | None = None  # the previous claim's source, for "it"/"she"/"they"
         self._reports = [loc.entity for loc in index.all if is_a(loc.type, ["Report"])]
 
     def remember(self, entity: Entity) -> None:
@@ -152,46 +162,76 @@ class SourceResolver:
         inside = [m for m in self.index.in_range(first, last, nested=True) if is_a(m.type, lex.speaker_types)]
         lemma, lower = head.lemma_.lower(), head.lower_
         if lemma in lex.report_nouns or lower in lex.finding_nouns or lemma in lex.finding_nouns:
-            reports = [m.entity for m in inside if is_a(m.type, ["Report"])]
-            if reports:
-                return reports[-1]
-            orgs = [m.entity for m in inside if is_a(m.type, ["Organization", "Person"])]
-            report = self.report_for(orgs)
-            if report is not None:
-                return report
-            if orgs:
-                return orgs[-1]
-            if lower in lex.finding_nouns and lemma not in lex.report_nouns:
-                return self.last
-            return None
+            return self._report_phrase(head, inside, lemma in lex.report_nouns)
         if lower in lex.pronoun_types and head.pos_ == "PRON":
-            if self.last is not None and is_a(self.last.type, lex.pronoun_types[lower]):
-                return self.last
+            if self.carried is not None and is_a(self.carried.type, lex.pronoun_types[lower]):
+                return self.carried
             return None
+        definite = any(c.dep_ in ("det", "poss") and c.lower_ in DEFINITE for c in head.children)
         if lemma in lex.author_nouns or lower in lex.author_nouns:
             named = [m.entity for m in inside if is_a(m.type, ["Organization"])]
             if named:
                 return named[-1]
-            definite = any(c.dep_ in ("det", "poss") and c.lower_ in DEFINITE for c in head.children)
-            return (self.last_report or self.last) if definite else None  # "analysts said": unnamed
+            if not definite:
+                return None  # "analysts said": unnamed
+            return self.last_report or self.report_for(()) or self.last
         if lower in lex.org_anaphors and any(c.dep_ == "det" and c.lower_ == "the" for c in head.children):
-            ante = self._antecedent(head, lex.org_anaphors[lower])
-            return ante.entity if ante is not None else None
-        if inside:
-            return inside[-1].entity
+            return self._antecedent(head, lex.org_anaphors[lower])
+        blocked = any(c.lower_ in lex.blocked_modifiers for c in head.children if c.dep_ in ("amod", "compound"))
+        if inside and (lemma in lex.member_nouns or lower in lex.member_nouns) and not blocked:
+            return inside[-1].entity  # "Commerce Department officials said"
         return None
 
-    def _antecedent(self, head: Token, wanted: Sequence[str]) -> Located | None:
-        """The nearest earlier mention of a fitting class, at most ``anaphor_window_units`` sentences back."""
-        earlier = [m for m in self.index.all if m.last < head.i and is_a(m.type, wanted)]
-        if not earlier:
+    def _report_phrase(self, head: Token, inside: list[Located], is_report: bool) -> Entity | None:
+        """"the report", "Stanford's findings", "results published by the company", "evaluations by CAISI"."""
+        reports = [m.entity for m in inside if is_a(m.type, ["Report"])]
+        if reports:
+            return reports[-1]
+        orgs = [m.entity for m in inside if is_a(m.type, ["Organization", "Person"])]
+        if not orgs:
+            maker = self._maker(head)
+            if maker is not None:
+                orgs = [maker]
+        report = self.report_for(orgs) if is_report or orgs else None
+        if report is not None:
+            return report
+        if orgs:
+            return orgs[-1]
+        if not is_report:
+            return self.last_report or self.report_for(()) or self.last
+        return None
+
+    def _maker(self, head: Token) -> Entity | None:
+        """Who made the findings: "results published by the company", "evaluations by CAISI"."""
+        for child in head.children:
+            preps = [child] if child.dep_ == "prep" and child.lower_ in ("by", "from", "of") else []
+            if child.dep_ == "acl":
+                preps = [c for c in child.children if c.dep_ == "agent" or (c.dep_ == "prep" and c.lower_ == "by")]
+            for prep in preps:
+                for obj in prep.children:
+                    if obj.dep_ != "pobj":
+                        continue
+                    loc = self.index.at(obj.i)
+                    if loc is not None and is_a(loc.type, self.lex.speaker_types):
+                        return loc.entity
+                    if obj.lower_ in self.lex.org_anaphors:
+                        return self._antecedent(obj, self.lex.org_anaphors[obj.lower_])
+        return None
+
+    def _antecedent(self, head: Token, wanted: Sequence[str]) -> Entity | None:
+        """"the company": among mentions of a fitting class in the last ``anaphor_window_units`` sentences, the
+        one the document mentions most (ties: the nearest)."""
+        doc = head.doc
+        sent = head.sent
+        for _ in range(self.lex.anaphor_window):
+            if sent.start == 0:
+                break
+            sent = doc[sent.start - 1].sent
+        window = [m for m in self.index.all if sent.start <= m.first and m.last < head.i and is_a(m.type, wanted)]
+        if not window:
             return None
-        nearest = earlier[-1]
-        gap = len({tok.sent.start for tok in head.doc[nearest.first : head.i + 1]})
-        return nearest if gap <= self.lex.anaphor_window else None
-
-
-__all__ = ["ClaimLexicon", "Source", "SourceResolver", "claim_lexicon"]
+        best = max(window, key=lambda m: (self.index.counts.get(m.entity.id, 0), m.first))
+        return best.entity
 
 
 # finding the attribution of one claim -------------------------------------------------------------------
@@ -205,10 +245,28 @@ NOT_CUE_NEXT = frozenset({"cent", "capita"})
 
 def _depth(tok: Token) -> int:
     depth = 0
-    while tok.head is not tok and depth < 50:
+    while tok.head.i != tok.i and depth < 50:
         tok = tok.head
         depth += 1
     return depth
+
+
+MAIN_CLAUSE_DEPS = frozenset({"ROOT", "conj", "parataxis", "xcomp", "ccomp"})
+
+
+def _main_clause(tok: Token, first: int, last: int) -> bool:
+    """Whether ``tok`` heads the sentence's main clause (or a clause coordinated with it), not a relative or
+    adverbial clause ("the company, whose chief executive had long argued that ...")."""
+    cur = tok
+    for _ in range(8):
+        if cur.head.i == cur.i or not first <= cur.head.i <= last:
+            return True
+        if cur.dep_ not in MAIN_CLAUSE_DEPS:
+            return False
+        if cur.dep_ == "ccomp" and cur.head.lemma_.lower() not in ("say", "be"):
+            return False
+        cur = cur.head
+    return False
 
 
 def _clip(first: int, last: int, lo: int, hi: int) -> tuple[int, int]:
@@ -314,7 +372,7 @@ class Attributor:
             if self.quoted[i]:
                 continue
             lemma = self._is_cue(tok, doc, last)
-            if lemma is None:
+            if lemma is None or not _main_clause(tok, first, last):
                 continue
             phrase = self._subject(tok, first, last, doc)
             if phrase is None:
@@ -322,6 +380,10 @@ class Attributor:
             head, a, b = phrase
             entity = self.resolver.resolve(head, a, b)
             if entity is None:
+                continue
+            if negation_cue(tok) is not None:  # "X did not say whether ...": the outlet's own negative statement
+                source = Source(None, tok.text.lower(), -1, -1, "negated", verb=tok, content=tok)
+                candidates.append((_depth(tok), i, source))
                 continue
             cue = tok.text
             particle = next((c for c in tok.children if c.dep_ in ("prep", "prt") and lemma in self.lex.needs
@@ -390,4 +452,4 @@ class Attributor:
         )
 
 
-__all__ += ["Attributor"]
+__all__ = ["Attributor", "ClaimLexicon", "Source", "SourceResolver", "claim_lexicon"]

@@ -18,13 +18,13 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from kg.extract.attribution import claim_lexicon
 from kg.extract.spans import Located, MentionIndex, Unit, units
 from kg.seed import SeedKB
 
-TERMINAL = frozenset({".", "!", "?", "…", "”", '"', "’", "'", ")", "»"})
+TERMINAL = frozenset({".", "!", "?", "…", "”", '"', "’", "'", ")", "»", ":"})
 OPENING_QUOTES = frozenset({"“", '"', "«", "‘"})
 CLOSING_QUOTES = frozenset({"”", '"', "»", "’"})
 
@@ -59,14 +59,16 @@ def _text(doc: Doc, first: int, last: int) -> str:
     return doc.text[doc[first].idx : doc[last].idx + len(doc[last].text)]
 
 
-def _merged(doc: Doc, found: list[Unit]) -> list[Unit]:
-    """Put back fragments the parser split off a sentence (same line, starting lower-case or with a closing quote)."""
+def _merged(doc: Doc, found: list[Unit], quoted: list[bool]) -> list[Unit]:
+    """Put back fragments the parser split off a sentence (same line, starting lower-case or with the quote
+    mark that closes a quotation opened before)."""
     _navigation, bullet = _patterns()
     merged: list[Unit] = []
     for unit in found:
         head = doc[unit.first]
         starts_low = head.text[:1].islower() and not bullet.match(doc.text[head.idx : head.idx + 3])
-        if merged and merged[-1].paragraph == unit.paragraph and (starts_low or head.text in CLOSING_QUOTES - {"’"}):
+        closes = head.text in CLOSING_QUOTES and quoted[head.i] and head.i > 0 and quoted[head.i - 1]
+        if merged and merged[-1].paragraph == unit.paragraph and (starts_low or closes):
             merged[-1] = replace(merged[-1], last=unit.last)
             continue
         merged.append(unit)
@@ -98,6 +100,7 @@ def _credit(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, last: int) 
 
 
 NOMINAL_ROOTS = frozenset({"NOUN", "PROPN", "NUM", "PRON", "DET", "ADJ", "X", "SYM"})
+FINITE_TAGS = frozenset({"VBZ", "VBP", "VBD", "MD"})
 
 
 def _has_predicate(doc: Doc, first: int, last: int) -> bool:
@@ -113,8 +116,22 @@ def _has_predicate(doc: Doc, first: int, last: int) -> bool:
             return True
         if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in tok.children):
             return True
+    if any(_main_finite(t, first, last) for t in doc[first : last + 1]):
+        return True  # a verb the parser left outside the tree's spine ("..., reward labs ..., and X travel well")
     words = sum(1 for t in doc[first : last + 1] if t.is_alpha)
     return all(t.pos_ not in NOMINAL_ROOTS for t in roots) and words >= 8
+
+
+def _main_finite(tok: Token, first: int, last: int) -> bool:
+    """A finite verb that is not inside a relative or adverbial clause of the span."""
+    if tok.tag_ not in FINITE_TAGS or tok.pos_ not in ("VERB", "AUX"):
+        return False
+    cur = tok
+    while first <= cur.head.i <= last and cur.head.i != cur.i:
+        if cur.dep_ in ("relcl", "acl", "advcl", "ccomp", "pcomp", "csubj"):
+            return False
+        cur = cur.head
+    return cur.dep_ not in ("relcl", "acl", "advcl")
 
 
 def _strip_label(doc: Doc, first: int, last: int) -> int:
@@ -140,7 +157,7 @@ def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> tuple[list[Candid
     navigation, bullet = _patterns()
     lex = claim_lexicon().raw
     found: list[Candidate] = []
-    merged = _merged(doc, units(doc))
+    merged = _merged(doc, units(doc), quoted_tokens(doc))
     per_paragraph: dict[int, int] = {}
     for unit in merged:
         per_paragraph[unit.paragraph] = per_paragraph.get(unit.paragraph, 0) + 1

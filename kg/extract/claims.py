@@ -38,7 +38,8 @@ from kg.iris import Iris
 from kg.records import Claim, Document, Entity, Modality, Ref
 from kg.seed import SeedKB
 
-SPLIT_CC = frozenset({"and", "but", "yet", "while", "whereas", "although", "though", ";"})
+SPLIT_CC = frozenset({"and", "but", "yet", "while", "whereas", "although", "though", ";", ":"})
+CONCESSIVE = frozenset({"though", "although", "whereas", "while"})
 TRIM = frozenset({",", ";", "—", "–", "-", ":"})
 NESTED_CLAUSES = frozenset({"relcl", "ccomp", "advcl", "acl", "csubj", "conj", "parataxis"})
 
@@ -79,6 +80,8 @@ def _attribute(
 ) -> list[Source | None]:
     sources: list[Source | None] = []
     for pos, cand in enumerate(found):
+        prev = sources[-1] if sources else None
+        resolver.carried = prev.entity if prev is not None else None  # "It added ...", "She said ..."
         source = attributor.find(cand.first, cand.last, doc)
         if source is not None and source.backward and pos > 0 and sources[-1] is None:
             sources[-1] = replace(source, first=-1, last=-1, kind="backward")
@@ -179,37 +182,84 @@ def _root(doc: Doc, first: int, last: int) -> Token:
     return doc[first]
 
 
+def _content(doc: Doc, pred: Token, first: int, last: int) -> Token:
+    """The reported clause of a reporting or finding verb ("found that [they did not reach ...]")."""
+    verbs = claim_lexicon().verbs
+    for _ in range(3):
+        if pred.lemma_.lower() not in verbs:
+            break
+        inner = next((c for c in pred.children if c.dep_ == "ccomp" and first <= c.i <= last), None)
+        if inner is None:
+            break
+        pred = inner
+    return pred
+
+
+def _split_points(pivot: Token, first: int, last: int) -> list[Token]:
+    """Predicates that state their own proposition next to ``pivot``: coordinated clauses with their own
+    subject or modality, clauses after ";" or ":", and trailing concessive clauses ("though ...")."""
+    found: list[Token] = []
+    frontier = [pivot]
+    while frontier:
+        cur = frontier.pop()
+        for c in cur.children:
+            if not first < c.left_edge.i <= last or c.pos_ not in ("VERB", "AUX"):
+                continue
+            if c.dep_ == "conj" and (_has_subject(c) or _local_modality(c) != _local_modality(pivot)):
+                found.append(c)
+                frontier.append(c)
+            elif c.i > pivot.i and _has_subject(c) and _own_clause(c):
+                found.append(c)
+    return sorted(found, key=lambda t: t.left_edge.i)
+
+
+def _own_clause(c: Token) -> bool:
+    """A clause after ";" / ":" (parataxis) or a concessive one ("though the comparison rests on ...")."""
+    if c.dep_ == "parataxis":
+        return True
+    return c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in CONCESSIVE for m in c.children)
+
+
 def _parts(doc: Doc, cand: Candidate, source: Source | None) -> list[Part]:
-    """The claim's clauses: one per coordinated main predicate that has its own subject ("X did A, and Y did
-    B") or its own modality ("are rivaling Y and may have moved ahead"); else the whole candidate."""
+    """The claim's clauses (see ``_split_points``) and caveats ("a claim that could not be verified"); else the
+    whole candidate. A reporting verb's clauses split inside what is reported ("X said A, and B may ...")."""
     root = _root(doc, cand.first, cand.last)
-    whole = [Part(cand.first, cand.last, root)]
-    if source is not None and source.verb is not None and source.verb.i == root.i:
-        return whole  # "the report argues A and B": one attributed statement
-    if root.pos_ not in ("VERB", "AUX"):
-        return whole
-    conjuncts = [
-        c for c in root.children
-        if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and cand.first < c.left_edge.i <= cand.last
-        and any(k.dep_ == "cc" and k.lower_ in SPLIT_CC for k in root.children if root.i < k.i < c.i)
-        and (_has_subject(c) or _local_modality(c) != _local_modality(root))
-    ]
-    if not conjuncts:
-        return whole
-    starts = [cand.first] + [c.left_edge.i for c in conjuncts]
-    preds = [root, *conjuncts]
+    pivot = root
+    reporting = source is not None and source.verb is not None and source.verb.i == root.i
+    if reporting or root.lemma_.lower() in claim_lexicon().verbs:
+        pivot = _content(doc, root, cand.first, cand.last)
+    caveat = _caveat(doc, cand)
+    end = caveat.first - 1 if caveat is not None else cand.last
+    points = [p for p in _split_points(pivot, cand.first, end) if p.left_edge.i > pivot.i or pivot.i == root.i]
     parts: list[Part] = []
+    starts = [cand.first] + [p.left_edge.i for p in points]
+    preds = [root, *points]
     for k, (start, pred) in enumerate(zip(starts, preds, strict=True)):
-        end = starts[k + 1] - 1 if k + 1 < len(starts) else cand.last
-        while end > start and (doc[end].lower_ in SPLIT_CC or doc[end].text in TRIM or doc[end].is_space):
-            end -= 1
-        while start < end and (doc[start].lower_ in SPLIT_CC or doc[start].text in TRIM):
+        stop = starts[k + 1] - 1 if k + 1 < len(starts) else end
+        while stop > start and (doc[stop].lower_ in SPLIT_CC or doc[stop].text in TRIM or doc[stop].is_space):
+            stop -= 1
+        while start < stop and (doc[start].lower_ in SPLIT_CC or doc[start].text in TRIM):
             start += 1
-        words = sum(1 for t in doc[start : end + 1] if t.is_alpha)
-        if words < 3 or not start <= pred.i <= end:
-            return whole
-        parts.append(Part(start, end, pred))
+        if sum(1 for t in doc[start : stop + 1] if t.is_alpha) < 3 or not start <= pred.i <= stop:
+            return [Part(cand.first, cand.last, root)]
+        parts.append(Part(start, stop, pred))
+    if caveat is not None:
+        parts.append(caveat)
     return parts
+
+
+def _caveat(doc: Doc, cand: Candidate) -> Part | None:
+    """", a claim that could not be independently verified": the outlet's own note on what precedes it."""
+    nouns = claim_lexicon().caveat_nouns
+    for i in range(cand.first + 3, cand.last):
+        tok = doc[i]
+        if tok.lemma_.lower() not in nouns or doc[i - 1].lower_ not in ("a", "an") or doc[i - 2].text != ",":
+            continue
+        clause = next((c for c in tok.children if c.dep_ in ("relcl", "acl") and c.pos_ in ("VERB", "AUX")), None)
+        if clause is not None and clause.i > tok.i:
+            stop = cand.last
+            return Part(i - 1, stop, clause)
+    return None
 
 
 def _has_subject(pred: Token) -> bool:
@@ -237,10 +287,12 @@ def _hedging_adjective(pred: Token) -> str | None:
 
 def _modality(doc: Doc, part: Part, source: Source | None, whole: bool) -> tuple[Modality, str | None]:
     lex = claim_lexicon()
-    content = part.predicate
+    content = _content(doc, part.predicate, part.first, part.last)
     if whole and source is not None and source.content is not None and part.first <= source.content.i <= part.last:
-        content = source.content
+        content = _content(doc, source.content, part.first, part.last)
     verb = source.verb if source is not None else None
+    if verb is None and part.predicate.lemma_.lower() in lex.verbs:
+        verb = part.predicate  # an unnamed source: "Analysts cautioned that ..."
     hedge = hedge_cue(content, include_conjuncts=whole)
     if hedge is None and verb is not None and verb.lemma_.lower() in lex.hedging:
         hedge = verb.text
@@ -248,8 +300,9 @@ def _modality(doc: Doc, part: Part, source: Source | None, whole: bool) -> tuple
         hedge = phrase_hedge(doc[part.first : part.last + 1].text) or _hedging_adjective(content)
     if hedge is not None:
         return "hedged", hedge
-    neg = negation_cue(content)
-    if neg is None and verb is not None and verb is not content:
+    directive = verb is not None and verb.lemma_.lower() in lex.directive  # "urged them not to walk away"
+    neg = None if directive and content.i != verb.i else negation_cue(content)
+    if neg is None and verb is not None and verb.i != content.i:
         neg = negation_cue(verb)
     if neg is None and verb is not None and verb.lemma_.lower() in lex.negating:
         neg = verb.text
@@ -280,7 +333,8 @@ def _claim(
     reported_by = credit if credit is not None and credit_type == "NewsOutlet" else outlet
     attributed: Ref | None = None
     cue: str | None = None
-    if source is not None:
+    caveat = part.first > cand.first and doc[part.first - 1].text == ","  # the outlet's note on what it reports
+    if source is not None and source.kind != "negated" and not caveat:
         cue = source.cue
         if source.entity is not None:
             attributed = Ref(source.entity.id, source.entity.name)

@@ -84,7 +84,7 @@ def _governors(tok: Token) -> Iterable[Token]:
     """Verbs and adjectives that govern ``tok`` through open complements ("expected to", "plans to")."""
     cur = tok
     for _ in range(4):
-        if cur.dep_ not in ("xcomp", "ccomp", "acomp") or cur.head is cur:
+        if cur.dep_ not in ("xcomp", "ccomp", "acomp") or cur.head.i == cur.i:
             return
         if cur.dep_ == "ccomp" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children):
             return
@@ -108,7 +108,7 @@ def negation_cue(pred: Token) -> str | None:
             and (any(g.lower_ == "no" for g in child.children) or pred.doc[max(child.i - 1, 0)].lower_ == "no")
         ):
             return f"no {child.lower_}"
-        if child.dep_ in ("nsubj", "nsubjpass"):
+        if child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr"):  # "no company has ...", "found no evidence"
             if child.lower_ in lex.negation_words:
                 return child.text
             for det in child.children:
@@ -147,6 +147,8 @@ def _hedge_one(pred: Token, lex: ModalityLexicon, *, is_main: bool) -> str | Non
         if child.dep_ in ("advmod", "amod") and child.lower_ in lex.hedge_adverbs:
             return child.text
         if child.dep_ == "mark" and child.lower_ in ("if", "unless", "whether"):
+            return child.text
+        if child.dep_ in ("acomp", "attr") and child.lower_ in lex.hedge_adjectives:  # "is unlikely to", "unclear"
             return child.text
     if pred.lemma_.lower() in lex.hedge_verbs and pred.pos_ == "VERB":
         return pred.text

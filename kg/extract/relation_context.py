@@ -216,13 +216,13 @@ class Context:
                 if cur.dep_ == "relcl":
                     res = self.resolve(cur.head)
                     return res if res is not None and is_a(res.entity.type, wanted) else None
-                if cur.head is cur:
+                if cur.head.i == cur.i:
                     break
                 cur = cur.head
             return None
         verb = tok.head
         for _ in range(6):
-            if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
+            if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
                 break
             verb = verb.head
         for subj in grammatical_subjects(verb) if verb.pos_ in ("VERB", "AUX") else []:

@@ -23,7 +23,7 @@ def relative_antecedent(tok: Token) -> Token:
     for _ in range(3):
         if cur.dep_ == "relcl":
             return cur.head
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             break
         cur = cur.head
     return tok
@@ -42,7 +42,7 @@ def grammatical_subjects(v: Token, depth: int = 0) -> list[Token]:
     found = [relative_antecedent(c) for c in v.children if c.dep_ in SUBJECT_DEPS]
     if found or depth > 4:
         return found
-    if v.dep_ in ("conj", "xcomp") and v.head is not v and v.head.pos_ in ("VERB", "AUX"):
+    if v.dep_ in ("conj", "xcomp") and v.head.i != v.i and v.head.pos_ in ("VERB", "AUX"):
         return grammatical_subjects(v.head, depth + 1)
     if v.tag_ == "VBN" and v.dep_ in ("acomp", "attr") and v.head.lemma_ == "be":
         return grammatical_subjects(v.head, depth + 1)
