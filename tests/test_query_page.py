@@ -161,3 +161,35 @@ def test_construct_shows_turtle(page: Watched) -> None:
     p.wait_for_selector("#text:not([hidden])")
     assert 'e:qwen skos:prefLabel "Qwen" .' in p.inner_text("#text")
     assert p.locator("#table").is_hidden()
+
+
+def test_the_graph_view_runs_under_the_servers_policy(browser: Browser, server: KgServer) -> None:
+    """/graph serves the page `kg viz` writes; it draws with no blocked script and no request off the origin."""
+    import subprocess
+    import sys
+
+    from tests.serve_process import ROOT
+
+    build = Path(server.log).parent
+    subprocess.run([sys.executable, "-m", "kg", "viz", "--build", str(build)], check=True, cwd=ROOT, timeout=300,
+                   capture_output=True)
+    origin = server.url.rstrip("/")
+    context = browser.new_context()
+    page = context.new_page()
+    foreign: list[str] = []
+    errors: list[str] = []
+
+    def route(r: Route) -> None:
+        if r.request.url.startswith(origin + "/") or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            foreign.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url + "graph")
+    page.wait_for_selector("canvas", timeout=60_000)
+    assert foreign == [] and errors == []
+    context.close()

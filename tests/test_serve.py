@@ -525,3 +525,36 @@ def test_keep_alive_survives_refused_posts(server: KgServer) -> None:
         assert c.post("/static/query.js", data={"query": LABS}).status_code == 405
         r = c.post("/sparql", data={"query": LABS}, headers={"Accept": JSON_TYPE})
         assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 2
+
+
+ISOLATED_SERVICE = """
+import sys
+from kg.serve_worker import isolate_network
+isolated = isolate_network()
+import pyoxigraph
+try:
+    list(pyoxigraph.Store().query("SELECT * WHERE { SERVICE <http://127.0.0.1:%s/sparql> { ?s ?p ?o } }"))
+    print(isolated, "answered")
+except (OSError, RuntimeError) as err:
+    print(isolated, "failed", type(err).__name__)
+"""
+
+
+def test_workers_are_cut_off_from_the_network(listener: tuple[int, list[bytes]]) -> None:
+    """Defence in depth: even a SERVICE that slipped past both checks finds no network in a worker."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.serve_process import ROOT
+
+    port, got = listener
+    proc = subprocess.run([sys.executable, "-c", ISOLATED_SERVICE % port], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    isolated, outcome = proc.stdout.split()[:2]
+    if os.geteuid() == 0:  # root can always make a network namespace; others need unprivileged user namespaces
+        assert isolated == "True"
+    if isolated == "True":
+        assert outcome == "failed"
+        time.sleep(0.5)
+        assert got == []
