@@ -47,6 +47,7 @@ class PageStats:
     documents: int
     candidates: int
     total: int
+    seed_only: int
     notice: str
     bytes: int
 
@@ -139,7 +140,10 @@ def _options(styles: Styles, large: bool) -> dict[str, Any]:
 
 
 def _claims_for(data: GraphData, shown: set[str]) -> list[Claim]:
-    return [c for c in data.claims if shown.intersection(c.about + c.attributed_to + c.reported_by)]
+    """Claims that name a drawn entity, and every claim of a document that mentions one."""
+    docs = {d for iri in shown for d in data.entities[iri].documents}
+    return [c for c in data.claims if c.document in docs or shown.intersection(c.about + c.attributed_to
+                                                                                + c.reported_by)]
 
 
 def build_payload(data: GraphData, selection: Selection, styles: Styles, title: str,
@@ -160,15 +164,23 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
 
     widths = [7.5 * len(_short(data.entities[iri].label)) for iri in shown]
     positions = layout(len(shown), [(index[r.source], index[r.target]) for r in selection.relations], widths)
-    max_degree = max((selection.degree[i] for i in shown), default=0) or 1
+    # sizes follow what is drawn; the tooltip also gives the count in the whole graph when it differs
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for r in selection.relations:
+        neighbours[r.source].add(r.target)
+        neighbours[r.target].add(r.source)
+    drawn_degree = {iri: len(neighbours[iri]) for iri in shown}
+    max_degree = max(drawn_degree.values(), default=0) or 1
     net = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
     class_label = data.class_labels
     for i, iri in enumerate(shown):
         entity = data.entities[iri]
-        degree = selection.degree[iri]
+        degree = drawn_degree[iri]
+        whole = selection.degree[iri]
+        relations = _plural(degree, "relation") + (f" ({whole:,} in the whole graph)" if whole != degree else "")
         tooltip = "\n".join([
             entity.label,
-            f"{class_label.get(entity.type, entity.type)} · {_plural(degree, 'relation')} · "
+            f"{class_label.get(entity.type, entity.type)} · {relations} · "
             f"{_plural(claims_count[iri], 'claim')} · mentioned in {_plural(len(entity.documents), 'document')}",
             "Click for details"])
         node = {"id": i, "label": _short(entity.label), "group": entity.type, "title": tooltip,
@@ -205,11 +217,12 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
     payload: dict[str, Any] = {
         "meta": {"title": title, "version": __version__, "notice": selection.notice, "shown": len(shown),
                  "candidates": selection.candidates, "total": selection.total, "large": large,
+                 "seedOnly": selection.seed_only,
                  "focus": index.get(selection.focus) if selection.focus else None,
                  "document": doc_index.get(selection.document) if selection.document else None},
         "types": [{"name": c.name, "label": class_label.get(c.name, c.label), "color": c.color, "shape": c.shape,
                    "count": type_counts[c.name]} for c in styles.classes if type_counts[c.name]],
-        "entities": [_entity_json(data, iri, doc_index, i < len(shown), selection.degree.get(iri, 0))
+        "entities": [_entity_json(data, iri, doc_index, i < len(shown), drawn_degree.get(iri, 0))
                      for i, iri in enumerate(iris)],
         "relations": [{"p": r.predicate, "label": data.predicate_labels.get(r.predicate, r.predicate),
                        "from": index[r.source], "to": index[r.target], "symmetric": r.symmetric, "seed": r.seed,
@@ -270,5 +283,5 @@ def render_page(data: GraphData, selection: Selection, styles: Styles, title: st
     )
     stats = PageStats(nodes=len(net.nodes), edges=len(net.edges), claims=len(payload["claims"]),
                       documents=len(payload["docs"]), candidates=selection.candidates, total=selection.total,
-                      notice=selection.notice, bytes=len(html.encode("utf-8")))
+                      seed_only=selection.seed_only, notice=selection.notice, bytes=len(html.encode("utf-8")))
     return html, stats

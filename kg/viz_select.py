@@ -23,6 +23,7 @@ class VizOptions:
     document: str | None = None  # document id (dct:identifier) or IRI
     min_degree: int = 0
     max_nodes: int = DEFAULT_MAX_NODES
+    include_seed: bool = False  # also draw seed knowledge-base entities that nothing in the corpus touches
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Selection:
     document: str | None  # document IRI the view is restricted to
     candidates: int  # how many entities passed the filters before the cap
     total: int  # entities in the whole graph
+    seed_only: int  # entities left out because only the seed knowledge base has them (0 with include_seed)
     notice: str  # shown above the graph when the view is capped ("" when not)
 
 
@@ -117,8 +119,17 @@ def _hops(graph: nx.Graph, start: str, hops: int) -> dict[str, int]:
     return dist
 
 
+def corpus_entities(data: GraphData) -> set[str]:
+    """Entities the corpus is about: mentioned in a document, named by a claim, or in a relation that a
+    document (or the cross-document graph) states. The rest exist only in the seed knowledge base."""
+    found = {iri for iri, e in data.entities.items() if e.documents}
+    found |= {e for c in data.claims for e in c.about + c.attributed_to + c.reported_by}
+    found |= {e for r in data.relations if r.documents or r.cross for e in (r.source, r.target)}
+    return found & set(data.entities)
+
+
 def select(data: GraphData, styles: Styles, options: VizOptions) -> Selection:
-    """Apply the options in a fixed order: focus/hops, document, types, min degree, then the cap."""
+    """Apply the options in a fixed order: scope, focus/hops, document, types, min degree, then the cap."""
     if options.hops < 0 or options.min_degree < 0 or options.max_nodes < 1:
         raise InputError("--hops and --min-degree must be >= 0 and --max-nodes >= 1")
     full = nx.Graph()
@@ -129,7 +140,9 @@ def select(data: GraphData, styles: Styles, options: VizOptions) -> Selection:
     focus = resolve_entity(data, options.focus) if options.focus else None
     document = resolve_document(data, options.document) if options.document else None
     relations = list(data.relations)
-    keep = set(data.entities)
+    # a focus looks at the whole graph: the seed's facts about an entity are part of its neighbourhood
+    keep = set(data.entities) if options.include_seed or focus is not None else corpus_entities(data)
+    seed_only = len(data.entities) - len(keep)
     if document is not None:
         relations = [r for r in relations if document in r.documents]
         keep = {e for e in keep if document in data.entities[e].documents}
@@ -164,4 +177,5 @@ def select(data: GraphData, styles: Styles, options: VizOptions) -> Selection:
                   "to see the rest.")
     relations = [r for r in relations if r.source in keep and r.target in keep]
     return Selection(nodes=tuple(sorted(keep)), relations=tuple(relations), degree=degree, focus=focus,
-                     document=document, candidates=candidates, total=len(data.entities), notice=notice)
+                     document=document, candidates=candidates, total=len(data.entities), seed_only=seed_only,
+                     notice=notice)

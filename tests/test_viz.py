@@ -44,9 +44,12 @@ def xss() -> GraphData:
     return read_graph(store_from_trig(FIXTURES / "viz_xss.trig"))
 
 
+ALL = VizOptions(include_seed=True)
+
+
 @pytest.fixture(scope="module")
 def mini_html(mini: GraphData) -> str:
-    return viz_html_from_data(mini, VizOptions())[0]
+    return viz_html_from_data(mini, ALL)[0]
 
 
 def page_data(html: str) -> dict:  # type: ignore[type-arg]
@@ -117,6 +120,18 @@ def names(data: GraphData, options: VizOptions) -> set[str]:
     return {iri.removeprefix(E) for iri in select(data, load_styles(), options).nodes}
 
 
+def test_default_scope_is_what_the_corpus_touches(mini: GraphData) -> None:
+    # mentioned (alibaba, qwen, china, the report), named by a claim (the outlet), in a cross-document
+    # relation (the model version); DeepSeek, OpenAI, ... exist only in the seed knowledge base
+    sel = select(mini, load_styles(), VizOptions())
+    assert {n.removeprefix(E) for n in sel.nodes} == {"alibaba", "qwen", "china", "digichina-open-models-report",
+                                                      "south-china-morning-post", "qwen2-5-72b"}
+    assert sel.seed_only == 8
+    # seed facts between drawn entities are drawn too
+    assert ("alibaba", "basedIn") in {(r.source.removeprefix(E), r.predicate) for r in sel.relations}
+    assert len(select(mini, load_styles(), ALL).nodes) == 14
+
+
 def test_focus_by_alias_and_hops(mini: GraphData) -> None:
     assert names(mini, VizOptions(focus="DeepSeek AI", hops=1)) == {"deepseek", "china", "deepseek-r1"}
     assert names(mini, VizOptions(focus="deepseek", hops=2)) == {"deepseek", "china", "deepseek-r1", "alibaba"}
@@ -131,10 +146,10 @@ def test_focus_errors_name_the_problem(mini: GraphData) -> None:
 
 
 def test_types_include_subclasses_and_reject_unknown(mini: GraphData) -> None:
-    orgs = names(mini, VizOptions(types=("Organization",)))
+    orgs = names(mini, VizOptions(types=("Organization",), include_seed=True))
     assert orgs == {"deepseek", "openai", "alibaba", "stanford-university", "digichina", "cisac",
                     "south-china-morning-post"}
-    assert names(mini, VizOptions(types=("model", "AI lab"))) == {"deepseek", "openai", "deepseek-r1", "qwen",
+    assert names(mini, VizOptions(types=("model", "AI lab"), include_seed=True)) == {"deepseek", "openai", "deepseek-r1", "qwen",
                                                                   "qwen2-5-72b"}
     with pytest.raises(InputError, match="--types: unknown class 'Robot'"):
         select(mini, load_styles(), VizOptions(types=("Robot",)))
@@ -149,9 +164,9 @@ def test_document_filter_keeps_what_the_document_mentions_and_states(mini: Graph
 
 
 def test_min_degree_and_cap_with_notice(mini: GraphData) -> None:
-    assert names(mini, VizOptions(min_degree=2)) == {"china", "united-states", "deepseek", "alibaba", "qwen",
+    assert names(mini, VizOptions(min_degree=2, include_seed=True)) == {"china", "united-states", "deepseek", "alibaba", "qwen",
                                                      "cisac", "stanford-university"}
-    sel = select(mini, load_styles(), VizOptions(max_nodes=3))
+    sel = select(mini, load_styles(), VizOptions(max_nodes=3, include_seed=True))
     assert len(sel.nodes) == 3 and sel.candidates == 14
     # the most connected (all have 2 relations here), ties broken by name
     assert {n.removeprefix(E) for n in sel.nodes} == {"alibaba", "cisac", "china"}
@@ -280,7 +295,7 @@ def test_nodes_edges_and_legend_in_the_page(mini_html: str, mini: GraphData) -> 
 
 
 def test_same_store_gives_byte_identical_pages(mini_store: pyoxigraph.Store) -> None:
-    assert viz_html(mini_store, VizOptions())[0] == viz_html(mini_store, VizOptions())[0]
+    assert viz_html(mini_store, ALL)[0] == viz_html(mini_store, ALL)[0]
 
 
 # ---- writing and the command ----------------------------------------------------------------------
@@ -297,7 +312,7 @@ def build_dir(tmp_path: Path, mini_trig: Path) -> Path:
 def test_write_viz_writes_atomically(build_dir: Path) -> None:
     out = build_dir / "graph.html"
     out.write_text("old page")
-    result = write_viz(build_dir, out, VizOptions())
+    result = write_viz(build_dir, out, ALL)
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert result.stats.nodes == 14
     assert [p.name for p in build_dir.iterdir() if p.name.endswith(".tmp")] == []
@@ -314,11 +329,15 @@ def test_cli_writes_page_and_reports(build_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (build_dir / "graph.html").is_file()
     summary = json.loads(result.output.strip().splitlines()[-1])
-    assert summary["nodes"] == 14 and summary["edges"] == 9 and summary["capped"] is False
-    assert "14 entities, 9 relations, 2 claims" in result.output
+    assert summary["nodes"] == 6 and summary["seed_only"] == 8 and summary["capped"] is False
+    assert "6 entities, 3 relations, 2 claims" in result.output and "--include-seed" in result.output
+
+    everything = runner.invoke(viz_command, ["--build", str(build_dir), "--include-seed", "--json"])
+    summary = json.loads(everything.output.strip().splitlines()[-1])
+    assert summary["nodes"] == 14 and summary["edges"] == 9 and summary["seed_only"] == 0
 
     capped = runner.invoke(viz_command, ["--build", str(build_dir), "-o", str(build_dir / "c.html"),
-                                         "--max-nodes", "4"])
+                                         "--max-nodes", "4", "--include-seed"])
     assert capped.exit_code == 0 and "--focus" in capped.output
 
     focus = runner.invoke(viz_command, ["--build", str(build_dir), "-o", str(build_dir / "f.html"),

@@ -109,7 +109,8 @@ def mini_store(mini_trig: Path) -> pyoxigraph.Store:
 
 @pytest.fixture(scope="module")
 def mini_page(mini_store: pyoxigraph.Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_page(mini_store, tmp_path_factory.mktemp("viz") / "graph.html")
+    # the whole graph, seed-only entities included (DeepSeek is one in mini.trig)
+    return write_page(mini_store, tmp_path_factory.mktemp("viz") / "graph.html", VizOptions(include_seed=True))
 
 
 @pytest.fixture()
@@ -248,7 +249,8 @@ def test_hover_shows_a_plain_text_tooltip(opened: Opened) -> None:
 
 
 def test_capped_view_shows_a_notice(browser: Browser, mini_store: pyoxigraph.Store, tmp_path: Path) -> None:
-    page = Opened(browser, write_page(mini_store, tmp_path / "capped.html", VizOptions(max_nodes=5)))
+    page = Opened(browser, write_page(mini_store, tmp_path / "capped.html",
+                                           VizOptions(max_nodes=5, include_seed=True)))
     try:
         notice = page.page.locator("#kg-notice")
         assert notice.is_visible()
@@ -270,7 +272,7 @@ def test_focus_page_opens_on_the_focus(browser: Browser, mini_store: pyoxigraph.
 
 def test_hostile_document_text_stays_text(browser: Browser, tmp_path: Path) -> None:
     store = store_from_trig(FIXTURES / "viz_xss.trig")
-    page = Opened(browser, write_page(store, tmp_path / "xss.html"))
+    page = Opened(browser, write_page(store, tmp_path / "xss.html", VizOptions(include_seed=True)))
     try:
         p = page.page
         # walk every entity's panel with every section open, hover every node, use the filters and search
@@ -325,5 +327,71 @@ def test_hostile_document_text_stays_text(browser: Browser, tmp_path: Path) -> N
         # the only scripts are the page's own three plus its JSON data block
         assert page.js("document.scripts.length") == 4
         assert page.requests == [(tmp_path / "xss.html").as_uri()]
+    finally:
+        page.close()
+
+
+# ---- a real build of the two seed articles ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_build(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`kg build` (trained spaCy pipeline) on the two seed articles, then `kg viz` on the result."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    build = tmp_path_factory.mktemp("seed") / "build"
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", str(seeds_dir), "-o", str(build)])
+    assert built.exit_code == 0, built.output
+    drawn = runner.invoke(main, ["viz", "--build", str(build)])
+    assert drawn.exit_code == 0, drawn.output
+    return build
+
+
+@pytest.mark.slow
+def test_real_build_page(browser: Browser, seed_build: Path) -> None:
+    from kg.store import open_store
+
+    store = open_store(seed_build)
+    page = Opened(browser, seed_build / "graph.html")
+    try:
+        assert page.requests == [(seed_build / "graph.html").as_uri()]
+        # what the corpus touches, counted with a query of its own: mentioned, named by a claim, or in a
+        # relation some document or the cross-document graph states
+        query = """PREFIX kg: <https://policy-kg.org/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT DISTINCT ?e WHERE {
+              { ?d a kg:Document ; kg:mentions ?e } UNION
+              { ?c a kg:Claim ; kg:about|kg:attributedTo|kg:reportedBy ?e } UNION
+              { GRAPH ?g { ?e ?p ?o } ?o skos:prefLabel [] . FILTER(!STRENDS(STR(?g), "/graph/ontology")
+                && STRSTARTS(STR(?p), STR(kg:)) && ?p NOT IN (kg:mentions, kg:about, kg:attributedTo,
+                kg:reportedBy, kg:mentionOf, kg:hasMember, kg:merge)) } UNION
+              { GRAPH ?g { ?s ?p ?e } ?s skos:prefLabel [] . FILTER(!STRENDS(STR(?g), "/graph/ontology")
+                && STRSTARTS(STR(?p), STR(kg:)) && ?p NOT IN (kg:mentions, kg:about, kg:attributedTo,
+                kg:reportedBy, kg:mentionOf, kg:hasMember, kg:merge)) }
+              ?e skos:prefLabel [] }"""
+        expected = {row["e"].value for row in store.query(query, use_default_graph_as_union=True)}
+        assert len(expected) >= 10
+        assert set(page.js("kgViz.nodeIris()")) == expected
+
+        page.search("DeepSeek")
+        page.page.wait_for_selector("#kg-panel:not([hidden])")
+        assert page.page.inner_text("#kg-panel h2") == "DeepSeek"
+        assert page.js("kgViz.selected()").endswith("/entity/deepseek")
+
+        # the entity with the most claims: every quote on its panel is the exact slice of its source
+        page.click_entity(max(expected, key=lambda iri: len(source_slices(store, iri))))
+        page.page.wait_for_selector("#kg-panel:not([hidden]) .kg-claim")
+        slices = source_slices(store, page.js("kgViz.selected()"))
+        cards = page.page.locator("#kg-panel .kg-claim[data-claim]")
+        seen = 0
+        for i in range(cards.count()):
+            claim = cards.nth(i).get_attribute("data-claim")
+            if claim in slices:
+                assert cards.nth(i).locator(".kg-quote").text_content() == slices[claim]
+                seen += 1
+        assert seen >= 3
+        page.screenshot("viz-seed-build.png")
+        assert page.errors == [] and page.js("window.__kgViolations") == []
     finally:
         page.close()

@@ -28,9 +28,11 @@ from kg.viz_select import DEFAULT_MAX_NODES, VizOptions
               help="Hide entities with fewer relations than this.")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=DEFAULT_MAX_NODES, show_default=True,
               help="Cap on drawn entities (the most connected are kept, with a notice on the page).")
+@click.option("--include-seed", is_flag=True,
+              help="Also draw seed knowledge-base entities that no document mentions (hidden by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary as the last line.")
 def command(build: Path, output: Path | None, focus: str | None, hops: int | None, types: str | None,
-            document: str | None, min_degree: int, max_nodes: int, as_json: bool) -> None:
+            document: str | None, min_degree: int, max_nodes: int, include_seed: bool, as_json: bool) -> None:
     """Write one self-contained HTML page to explore the graph offline.
 
     Entities are coloured and shaped by type and sized by their number of relations. Click one for its
@@ -47,16 +49,20 @@ def command(build: Path, output: Path | None, focus: str | None, hops: int | Non
         raise click.UsageError("--hops needs --focus ENTITY")
     type_names = tuple(t.strip() for t in types.split(",") if t.strip()) if types else ()
     options = VizOptions(focus=focus, hops=1 if hops is None else hops, types=type_names, document=document,
-                         min_degree=min_degree, max_nodes=max_nodes)
+                         min_degree=min_degree, max_nodes=max_nodes, include_seed=include_seed)
     target = output if output is not None else build / "graph.html"
     result = write_viz(build, target, options)
     s = result.stats
     click.echo(f"{result.path}: {s.nodes:,} entities, {s.edges:,} relations, {s.claims:,} claims from "
                f"{s.documents:,} documents ({s.bytes / 1e6:.1f} MB, {result.seconds:.1f} s)")
+    if s.seed_only:
+        click.echo(f"({s.seed_only:,} seed knowledge-base entities that no document mentions are not drawn; "
+                   "--include-seed draws them)")
     if s.notice:
         click.echo(f"note: showing {s.nodes:,} of {s.candidates:,} entities; use --focus ENTITY --hops N "
                    "(or --types, --document, --min-degree, --max-nodes) to see the rest", err=True)
     if as_json:
         click.echo(json.dumps({"path": str(result.path), "nodes": s.nodes, "edges": s.edges, "claims": s.claims,
                                "documents": s.documents, "candidates": s.candidates, "total": s.total,
+                               "seed_only": s.seed_only,
                                "capped": bool(s.notice), "bytes": s.bytes}, sort_keys=True))

@@ -86,6 +86,9 @@
     if (C[a].doc !== C[b].doc) return C[a].doc - C[b].doc;
     return (C[a].start || 0) - (C[b].start || 0);
   }
+  var inDoc = D.map(function () { return []; });
+  C.forEach(function (c, i) { if (c.doc >= 0) inDoc[c.doc].push(i); });
+  inDoc.forEach(function (l) { l.sort(function (a, b) { return (C[a].start || 0) - (C[b].start || 0); }); });
   [about, made, reported].forEach(function (lists) { lists.forEach(function (l) { l.sort(claimOrder); }); });
   var docNodes = D.map(function () { return new Set(); });
   var docEdges = D.map(function () { return new Set(); });
@@ -383,6 +386,32 @@
     openPanel();
   }
 
+  function showDocument(d) {
+    var doc = D[d];
+    body.replaceChildren();
+    var h = el("div", "kg-panel-head");
+    h.appendChild(el("div", "kg-type", "Document"));
+    h.appendChild(el("h2", null, doc.title || doc.id));
+    body.appendChild(h);
+    var meta = [doc.publisher, doc.date].concat(doc.creators).filter(function (x) { return x; });
+    if (meta.length) add(body, el("p", "kg-aliases", meta.join(" · ")));
+    var ids = el("p", "kg-ids");
+    if (safeUrl(doc.url)) add(ids, link(doc.url, "Open the source", "kg-wd"), " ");
+    add(ids, el("code", "kg-iri", doc.id));
+    body.appendChild(ids);
+    var ents = Array.from(docNodes[d]).sort(function (a, b) { return E[a].label < E[b].label ? -1 : 1; });
+    var es = section("Entities", ents.length);
+    var wrap = el("p", "kg-entity-list");
+    ents.forEach(function (id, k) { if (k) add(wrap, " · "); add(wrap, entityButton(id)); });
+    es.appendChild(wrap);
+    body.appendChild(es);
+    var cs = section("Claims", inDoc[d].length);
+    if (inDoc[d].length) pagedList(cs, inDoc[d], claimCard);
+    else add(cs, el("p", "kg-muted", "No claims extracted from this document."));
+    body.appendChild(cs);
+    openPanel();
+  }
+
   // ---- legend (type filter) ----------------------------------------------------------------------
   var legend = document.getElementById("kg-legend-list");
   var legendItems = {};
@@ -416,7 +445,13 @@
     var text = (d.date ? d.date + " · " : "") + (d.title || d.id) + (d.publisher ? " — " + d.publisher : "");
     docSelect.appendChild(new Option(text.length > 110 ? text.slice(0, 108) + "…" : text, String(i)));
   });
-  function setDocument(i) { state.doc = i; docSelect.value = String(i); refreshFilters(); }
+  function setDocument(i) {
+    state.doc = i; docSelect.value = String(i);
+    state.selected = null;
+    network.unselectAll();
+    refreshFilters();
+    if (i >= 0) { showDocument(i); fitView(false); } else closePanel();
+  }
   docSelect.addEventListener("change", function () { setDocument(parseInt(docSelect.value, 10)); });
 
   // ---- filters, stats ----------------------------------------------------------------------------
@@ -428,6 +463,8 @@
     if (n !== nodes.length) text += " (filtered from " + nodes.length.toLocaleString("en") + ")";
     if (data.meta.candidates > data.meta.shown) text += " · capped";
     stats.textContent = text;
+    stats.title = data.meta.seedOnly ? data.meta.seedOnly.toLocaleString("en") + " entities of the seed knowledge " +
+      "base that no document mentions are not drawn (kg viz --include-seed draws them)" : "";
     empty.hidden = n > 0;
   }
   function refreshFilters() {
