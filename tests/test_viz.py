@@ -149,8 +149,8 @@ def test_types_include_subclasses_and_reject_unknown(mini: GraphData) -> None:
     orgs = names(mini, VizOptions(types=("Organization",), include_seed=True))
     assert orgs == {"deepseek", "openai", "alibaba", "stanford-university", "digichina", "cisac",
                     "south-china-morning-post"}
-    assert names(mini, VizOptions(types=("model", "AI lab"), include_seed=True)) == {"deepseek", "openai", "deepseek-r1", "qwen",
-                                                                  "qwen2-5-72b"}
+    assert names(mini, VizOptions(types=("model", "AI lab"), include_seed=True)) == {
+        "deepseek", "openai", "deepseek-r1", "qwen", "qwen2-5-72b"}
     with pytest.raises(InputError, match="--types: unknown class 'Robot'"):
         select(mini, load_styles(), VizOptions(types=("Robot",)))
 
@@ -164,8 +164,8 @@ def test_document_filter_keeps_what_the_document_mentions_and_states(mini: Graph
 
 
 def test_min_degree_and_cap_with_notice(mini: GraphData) -> None:
-    assert names(mini, VizOptions(min_degree=2, include_seed=True)) == {"china", "united-states", "deepseek", "alibaba", "qwen",
-                                                     "cisac", "stanford-university"}
+    assert names(mini, VizOptions(min_degree=2, include_seed=True)) == {
+        "china", "united-states", "deepseek", "alibaba", "qwen", "cisac", "stanford-university"}
     sel = select(mini, load_styles(), VizOptions(max_nodes=3, include_seed=True))
     assert len(sel.nodes) == 3 and sel.candidates == 14
     # the most connected (all have 2 relations here), ties broken by name
