@@ -19,7 +19,15 @@ import pyoxigraph
 from kg.config import DEFAULT_BASE_IRI
 from kg.errors import QueryError
 from kg.iris import Iris
-from kg.sparql_check import QueryInfo, QuerySyntaxError, check_dataset, inspect_query, query_variables, tokenize
+from kg.sparql_check import (
+    QueryInfo,
+    QuerySyntaxError,
+    check_dataset,
+    inspect_query,
+    near_position,
+    query_variables,
+    tokenize,
+)
 from kg.sparql_format import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -140,8 +148,8 @@ def _syntax_error(err: SyntaxError, text: str, at: int, length: int) -> QuerySyn
     inject_col = at - (text.rfind("\n", 0, at) + 1) + 1
     if length and line == inject_line and col > inject_col:
         col = max(inject_col, col - length)  # report the position in the query as the user wrote it
-    detail = " ".join(match.group(3).replace("[_], ", "").replace(", [_]", "").split())
-    return QuerySyntaxError("unexpected input" if detail in ("expected [_]", "") else detail, line, col)
+    near, col = near_position(text, line, col)
+    return QuerySyntaxError(f"unexpected {near}", line, col)
 
 
 def check_query(ds: Dataset, text: str, *, trusted: bool) -> QueryInfo | None:

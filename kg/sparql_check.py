@@ -121,6 +121,25 @@ def _resolve(term: object, prefixes: Mapping[str, str], base: str | None) -> str
     return urljoin(base, iri) if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else iri
 
 
+def near_position(text: str, line: int, column: int) -> tuple[str, int]:
+    """What a parser stopped at, for a message (``'}'``, ``end of line``, ``end of query``), and its column.
+
+    Pyoxigraph reports the furthest point it reached, which can be just past the offending token; then the
+    token before it on the same line is the one to show."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return "end of query", column
+    current = lines[line - 1]
+    start = max(column - 1, 0)
+    after = re.compile(r"\S+").search(current, start)
+    before = list(re.compile(r"\S+").finditer(current, 0, start))
+    found = after or (before[-1] if before else None)
+    if found is None:
+        return ("end of query" if not "".join(lines[line:]).strip() else "end of line"), column
+    token = found.group()
+    return repr(token if len(token) <= 20 else token[:20] + "…"), found.start() + 1
+
+
 def find_service(text: str) -> int | None:
     """Offset of a SERVICE keyword written as code (not inside a string, comment, IRI or name), or None."""
     for token in tokenize(text):
@@ -149,9 +168,8 @@ def inspect_query(text: str, prefixes: Mapping[str, str]) -> QueryInfo:
         if _is_update(text):
             raise UpdateRefused("updates are refused: the graph is read-only (INSERT, DELETE, LOAD, CLEAR, "
                                 "DROP, CREATE, ADD, MOVE and COPY cannot be run)") from None
-        found = err.line[err.column - 1:err.column + 19].strip() if err.line else ""
-        near = f"unexpected '{found}'" if found else "unexpected end of query"
-        raise QuerySyntaxError(near, err.lineno, err.column) from None
+        near, column = near_position(text, err.lineno, err.column)
+        raise QuerySyntaxError(f"unexpected {near}", err.lineno, column) from None
     except (ValueError, TypeError, RecursionError) as err:
         raise QuerySyntaxError(str(err).splitlines()[0] if str(err) else type(err).__name__) from None
     prologue, query = parsed[0], parsed[1]
@@ -195,4 +213,4 @@ def check_dataset(iris: tuple[str, ...], available: frozenset[str], where: str) 
 
 
 __all__ = ["QueryInfo", "QueryRefused", "QuerySyntaxError", "Token", "UpdateRefused", "check_dataset",
-           "find_service", "inspect_query", "query_variables", "tokenize"]
+           "find_service", "inspect_query", "near_position", "query_variables", "tokenize"]
