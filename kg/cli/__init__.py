@@ -11,7 +11,9 @@ from kg import __version__
 from kg.errors import KgError
 
 # One module per subcommand; each defines a click command named ``command``.
-COMMAND_MODULES: tuple[str, ...] = ("build", "push", "viz", "cite", "validate", "query", "serve", "extract", "eval")
+COMMAND_MODULES: tuple[str, ...] = (
+    "build", "push", "viz", "cite", "validate", "query", "serve", "extract", "eval", "export",
+)
 
 EPILOG = """Exit codes: 0 success; 1 error in input, build or query (one-line message on stderr);
 2 usage error or a check that could not run. `kg COMMAND --help` shows an example for each command."""
