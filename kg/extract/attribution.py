@@ -110,6 +110,7 @@ class SourceResolver:
         self.lex = claim_lexicon()
         self.last: Entity | None = None
         self.last_report: Entity | None = None
+        self.last_org: Entity | None = None
         self.carried: Entity | None = None  # the previous claim's source, for "it"/"she"/"they"
         self._reports = [loc.entity for loc in index.all if is_a(loc.type, ["Report"])]
 
@@ -117,6 +118,8 @@ class SourceResolver:
         self.last = entity
         if is_a(entity.type, ["Report"]):
             self.last_report = entity
+        elif is_a(entity.type, ["Organization"]):
+            self.last_org = entity
 
     # the report a phrase refers to --------------------------------------------------------------
     def report_for(self, orgs: Sequence[Entity]) -> Entity | None:
@@ -174,7 +177,7 @@ class SourceResolver:
                 return named[-1]
             if not definite:
                 return None  # "analysts said": unnamed
-            return self.last_report or self.report_for(()) or self.last
+            return self.last_report or self.last_org or self.report_for(()) or self.last
         if lower in lex.org_anaphors and any(c.dep_ == "det" and c.lower_ == "the" for c in head.children):
             return self._antecedent(head, lex.org_anaphors[lower])
         blocked = any(c.lower_ in lex.blocked_modifiers for c in head.children if c.dep_ in ("amod", "compound"))
@@ -391,7 +394,7 @@ class Attributor:
             cue_last = tok.i
             if particle is not None and particle.i == tok.i + 1:
                 cue, cue_last = f"{tok.text} {particle.text}", particle.i
-            content = next((c for c in tok.children if c.dep_ in ("ccomp", "xcomp") and first <= c.i <= last), tok)
+            content = next((c for c in tok.children if c.dep_ in ("ccomp", "xcomp") and first <= c.i <= last), None)
             source = Source(entity, cue.lower(), min(a, tok.i), max(b, cue_last), "verb", verb=tok, content=content)
             candidates.append((_depth(tok), i, source))
         if not candidates:
@@ -415,11 +418,23 @@ class Attributor:
             j -= 1
         a = j + 1
         if a > b or b - a > 8:
-            return None
+            return self._initial_subject(verb, first, doc)
         nouns = [t for t in doc[a : b + 1] if t.pos_ in ("NOUN", "PROPN", "PRON")]
         if not nouns:
-            return None
+            return self._initial_subject(verb, first, doc)
         return nouns[-1], a, b
+
+    def _initial_subject(self, verb: Token, first: int, doc: Any) -> tuple[Token, int, int] | None:
+        """"The Center for AI Standards and Innovation (CAISI), part of NIST, said ...": a name opening the
+        sentence, followed only by appositions up to the verb, is its subject."""
+        start = first + 1 if doc[first].lower_ == "the" else first
+        loc = self.resolver.index.at(start)
+        if loc is None or loc.first != start or loc.last >= verb.i:
+            return None
+        between = doc[loc.last + 1 : verb.i]
+        if any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in between) or not any(t.text == "," for t in between):
+            return None
+        return doc[loc.last], first, loc.last
 
     # "This assessment comes from X" -----------------------------------------------------------------
     def _backward_cue(self, first: int, last: int, doc: Any) -> Source | None:

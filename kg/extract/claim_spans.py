@@ -46,6 +46,7 @@ class Candidate:
     paragraph: int
     credit: Credit | None = None
     bulleted: bool = False
+    kind: str = "sentence"  # "sentence" | "clause" (after ";" or ":") | "caveat" (", a claim that ...")
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +104,58 @@ NOMINAL_ROOTS = frozenset({"NOUN", "PROPN", "NUM", "PRON", "DET", "ADJ", "X", "S
 FINITE_TAGS = frozenset({"VBZ", "VBP", "VBD", "MD"})
 
 
-def _has_predicate(doc: Doc, first: int, last: int) -> bool:
+def _pieces(doc: Doc, first: int, last: int, quoted: list[bool]) -> list[tuple[int, int, str]]:
+    """Split a sentence at ";", at a ":" between two clauses, and before a caveat (", a claim that ...")."""
+    caveats = claim_lexicon().caveat_nouns
+    cuts: list[tuple[int, str]] = []
+    for i in range(first + 2, last - 2):
+        if quoted[i]:
+            continue
+        kind = _cut(doc, first, i, last, quoted, caveats)
+        if kind is not None:
+            cuts.append((i, kind))
+    pieces: list[tuple[int, int, str]] = []
+    start, kind = first, "sentence"
+    for cut, next_kind in cuts:
+        pieces.append((start, cut - 1, kind))
+        start, kind = cut + 1, next_kind
+    pieces.append((start, last, kind))
+    return pieces
+
+
+def _cut(doc: Doc, first: int, i: int, last: int, quoted: list[bool], caveats: frozenset[str]) -> str | None:
+    """What kind of piece starts after token ``i``, if the sentence splits there."""
+    text = doc[i].text
+    if text == ";" and _finite(doc, first, i - 1) and _finite(doc, i + 1, last):
+        return "clause"
+    if text == ":" and _colon_clauses(doc, first, i, last, quoted):
+        return "clause"
+    caveat = doc[i + 1].lower_ in ("a", "an") and doc[i + 2].lemma_.lower() in caveats
+    if text == "," and caveat and _finite(doc, i + 3, last):
+        return "caveat"
+    return None
+
+
+def _finite(doc: Doc, first: int, last: int) -> bool:
+    return any(t.tag_ in FINITE_TAGS and t.pos_ in ("VERB", "AUX") for t in doc[first : last + 1])
+
+
+def _colon_clauses(doc: Doc, first: int, colon: int, last: int, quoted: list[bool]) -> bool:
+    """A ":" between two clauses ("X is an imperfect proxy: pipelines may inflate it"), not before a quote, a
+    list or what a reporting verb introduces right away ("the report said: ...")."""
+    if quoted[colon + 1] or doc[colon + 1].text in ("“", '"', "‘") or colon - first < 3:
+        return False
+    if doc[colon - 1].lemma_.lower() in claim_lexicon().verbs:
+        return False
+    right_clause = any(
+        t.pos_ in ("VERB", "AUX") and t.dep_ in ("ROOT", "parataxis", "conj", "ccomp")
+        and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in t.children)
+        for t in doc[colon + 1 : last + 1]
+    )
+    return _finite(doc, first, colon - 1) and right_clause
+
+
+def _has_predicate(doc: Doc, first: int, last: int, *, strict: bool = False) -> bool:
     """Whether the span states something: a verb (or a subject) at its root.
 
     A span whose root is a noun phrase ("The internal parameters of a model that ...", a caption) is not a
@@ -117,9 +169,14 @@ def _has_predicate(doc: Doc, first: int, last: int) -> bool:
         if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in tok.children):
             return True
     if any(_main_finite(t, first, last) for t in doc[first : last + 1]):
-        return True  # a verb the parser left outside the tree's spine ("..., reward labs ..., and X travel well")
+        return True
     words = sum(1 for t in doc[first : last + 1] if t.is_alpha)
-    return all(t.pos_ not in NOMINAL_ROOTS for t in roots) and words >= 8
+    unparsed = all(t.pos_ not in NOMINAL_ROOTS for t in roots) and words >= 8
+    if strict:
+        return unparsed
+    # a running-text sentence the parser failed on ("American restrictions ..., reward labs that squeeze ...,
+    # and efficient open models travel well"): any finite verb will do
+    return unparsed or (_finite(doc, first, last) and words >= 6)
 
 
 def _main_finite(tok: Token, first: int, last: int) -> bool:
@@ -157,7 +214,8 @@ def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> tuple[list[Candid
     navigation, bullet = _patterns()
     lex = claim_lexicon().raw
     found: list[Candidate] = []
-    merged = _merged(doc, units(doc), quoted_tokens(doc))
+    quoted = quoted_tokens(doc)
+    merged = _merged(doc, units(doc), quoted)
     per_paragraph: dict[int, int] = {}
     for unit in merged:
         per_paragraph[unit.paragraph] = per_paragraph.get(unit.paragraph, 0) + 1
@@ -189,12 +247,15 @@ def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> tuple[list[Candid
             continue
         if per_paragraph[unit.paragraph] == 1 and doc[last].text[-1:] not in TERMINAL and not bulleted:
             continue  # a heading
-        words = sum(1 for t in doc[first : last + 1] if not t.is_punct and not t.is_space)
-        if words < lex["min_words"] or not _has_predicate(doc, first, last):
-            if credit is not None:
-                found.append(Candidate(-1, -1, unit.paragraph, credit))
-            continue
-        found.append(Candidate(first, last, unit.paragraph, credit, bulleted))
+        strict = bulleted or first > unit.first  # "Term: definition" bullets need a real predicate
+        kept = False
+        for a, b, kind in _pieces(doc, first, last, quoted):
+            words = sum(1 for t in doc[a : b + 1] if not t.is_punct and not t.is_space)
+            if words >= lex["min_words"] and _has_predicate(doc, a, b, strict=strict):
+                found.append(Candidate(a, b, unit.paragraph, credit, bulleted, kind))
+                kept = True
+        if not kept and credit is not None:
+            found.append(Candidate(-1, -1, unit.paragraph, credit))
     last_paragraph = merged[-1].paragraph if merged else -1
     piece: Credit | None = None
     if found and found[-1].first < 0 and found[-1].paragraph == last_paragraph and per_paragraph[last_paragraph] == 1:

@@ -39,7 +39,8 @@ from kg.records import Claim, Document, Entity, Modality, Ref
 from kg.seed import SeedKB
 
 SPLIT_CC = frozenset({"and", "but", "yet", "while", "whereas", "although", "though", ";", ":"})
-CONCESSIVE = frozenset({"though", "although", "whereas", "while"})
+CONCESSIVE = frozenset({"though", "although", "whereas"})
+WH_MARKS = frozenset({"whether", "if", "why", "how", "when", "where", "what", "who", "which"})
 TRIM = frozenset({",", ";", "—", "–", "-", ":"})
 NESTED_CLAUSES = frozenset({"relcl", "ccomp", "advcl", "acl", "csubj", "conj", "parataxis"})
 
@@ -173,13 +174,17 @@ def _outlet(credit: Credit | None, seed: SeedKB) -> Ref | None:
 
 
 def _root(doc: Doc, first: int, last: int) -> Token:
-    for tok in doc[first : last + 1]:
-        if (tok.head.i == tok.i or not first <= tok.head.i <= last) and tok.pos_ in ("VERB", "AUX"):
+    """The main predicate of tokens ``first..last``: a verb at the root, else the verb of a clause on a
+    nominal root ("a claim that could not be verified"), else the root."""
+    roots = [t for t in doc[first : last + 1] if t.head.i == t.i or not first <= t.head.i <= last]
+    for tok in roots:
+        if tok.pos_ in ("VERB", "AUX"):
             return tok
-    for tok in doc[first : last + 1]:
-        if tok.head.i == tok.i or not first <= tok.head.i <= last:
-            return tok
-    return doc[first]
+    for tok in roots:
+        clause = next((c for c in tok.children if c.dep_ in ("relcl", "acl") and first <= c.i <= last), None)
+        if clause is not None and clause.pos_ in ("VERB", "AUX"):
+            return clause
+    return roots[0] if roots else doc[first]
 
 
 def _content(doc: Doc, pred: Token, first: int, last: int) -> Token:
@@ -189,28 +194,51 @@ def _content(doc: Doc, pred: Token, first: int, last: int) -> Token:
         if pred.lemma_.lower() not in verbs:
             break
         inner = next((c for c in pred.children if c.dep_ == "ccomp" and first <= c.i <= last), None)
-        if inner is None:
-            break
+        if inner is None or any(m.dep_ in ("mark", "advmod") and m.lower_ in WH_MARKS for m in inner.children):
+            break  # "did not say whether ...", "explain why ...": the reporting verb is the predicate
         pred = inner
     return pred
 
 
-def _split_points(pivot: Token, first: int, last: int) -> list[Token]:
+def _split_points(pivot: Token, first: int, last: int, *, reported: bool) -> list[Token]:
     """Predicates that state their own proposition next to ``pivot``: coordinated clauses with their own
-    subject or modality, clauses after ";" or ":", and trailing concessive clauses ("though ...")."""
+    subject or their own modality (an auxiliary or negation of their own: "are rivaling X and may have moved
+    ahead"), clauses after ";" or ":", and trailing concessive clauses ("though ..."). Inside reported speech
+    ("argued that A and that B") only a change of modality splits."""
+    verbs = claim_lexicon().verbs
     found: list[Token] = []
-    frontier = [pivot]
+    frontier = [(pivot, reported)]
+    if reported:  # the reporting verb's own coordinated clauses count too
+        frontier.append((pivot.head, False))
+    seen = {pivot.i}
     while frontier:
-        cur = frontier.pop()
+        cur, inside = frontier.pop()
         for c in cur.children:
-            if not first < c.left_edge.i <= last or c.pos_ not in ("VERB", "AUX"):
+            if c.i in seen or not first < c.left_edge.i <= last or c.pos_ not in ("VERB", "AUX"):
                 continue
-            if c.dep_ == "conj" and (_has_subject(c) or _local_modality(c) != _local_modality(pivot)):
+            if c.lemma_.lower() in verbs and (not _has_subject(c) or c.dep_ == "parataxis"):
+                continue  # "said A and added B", "A, the authors wrote": one statement
+            if c.left_edge.pos_ == "ADP" and c.doc[c.left_edge.i + 1].lower_ in ("which", "whom", "whose"):
+                continue  # "..., of which 37 billion are active": a relative clause the parser coordinated
+            own_modality = _has_own_markers(c) and _local_modality(c) != _local_modality(pivot)
+            if c.dep_ == "conj" and (own_modality or (_has_subject(c) and not inside)):
+                seen.add(c.i)
                 found.append(c)
-                frontier.append(c)
-            elif c.i > pivot.i and _has_subject(c) and _own_clause(c):
+                frontier.append((c, inside))
+            elif c.i > pivot.i and _has_subject(c) and _own_clause(c) and not inside:
+                seen.add(c.i)
                 found.append(c)
     return sorted(found, key=lambda t: t.left_edge.i)
+
+
+def _has_own_markers(pred: Token) -> bool:
+    """Whether a coordinated predicate carries its own auxiliary, negation or adverb (else it shares its
+    head's: "may have drawn level with, or even pulled ahead of")."""
+    markers = ("never", "longer", "reportedly", "probably", "likely")
+    return any(
+        c.dep_ in ("aux", "auxpass", "neg", "nsubj", "nsubjpass") or (c.dep_ == "advmod" and c.lower_ in markers)
+        for c in pred.children
+    )
 
 
 def _own_clause(c: Token) -> bool:
@@ -221,16 +249,18 @@ def _own_clause(c: Token) -> bool:
 
 
 def _parts(doc: Doc, cand: Candidate, source: Source | None) -> list[Part]:
-    """The claim's clauses (see ``_split_points``) and caveats ("a claim that could not be verified"); else the
-    whole candidate. A reporting verb's clauses split inside what is reported ("X said A, and B may ...")."""
+    """The claim's clauses (see ``_split_points``), else the whole candidate. A reporting verb's clauses split
+    inside what is reported ("X said A, and B may ...")."""
     root = _root(doc, cand.first, cand.last)
     pivot = root
     reporting = source is not None and source.verb is not None and source.verb.i == root.i
     if reporting or root.lemma_.lower() in claim_lexicon().verbs:
         pivot = _content(doc, root, cand.first, cand.last)
-    caveat = _caveat(doc, cand)
-    end = caveat.first - 1 if caveat is not None else cand.last
-    points = [p for p in _split_points(pivot, cand.first, end) if p.left_edge.i > pivot.i or pivot.i == root.i]
+    end = cand.last
+    reported = pivot.i != root.i
+    points = [
+        p for p in _split_points(pivot, cand.first, end, reported=reported) if p.left_edge.i > pivot.i or not reported
+    ]
     parts: list[Part] = []
     starts = [cand.first] + [p.left_edge.i for p in points]
     preds = [root, *points]
@@ -243,23 +273,7 @@ def _parts(doc: Doc, cand: Candidate, source: Source | None) -> list[Part]:
         if sum(1 for t in doc[start : stop + 1] if t.is_alpha) < 3 or not start <= pred.i <= stop:
             return [Part(cand.first, cand.last, root)]
         parts.append(Part(start, stop, pred))
-    if caveat is not None:
-        parts.append(caveat)
     return parts
-
-
-def _caveat(doc: Doc, cand: Candidate) -> Part | None:
-    """", a claim that could not be independently verified": the outlet's own note on what precedes it."""
-    nouns = claim_lexicon().caveat_nouns
-    for i in range(cand.first + 3, cand.last):
-        tok = doc[i]
-        if tok.lemma_.lower() not in nouns or doc[i - 1].lower_ not in ("a", "an") or doc[i - 2].text != ",":
-            continue
-        clause = next((c for c in tok.children if c.dep_ in ("relcl", "acl") and c.pos_ in ("VERB", "AUX")), None)
-        if clause is not None and clause.i > tok.i:
-            stop = cand.last
-            return Part(i - 1, stop, clause)
-    return None
 
 
 def _has_subject(pred: Token) -> bool:
@@ -294,14 +308,18 @@ def _modality(doc: Doc, part: Part, source: Source | None, whole: bool) -> tuple
     if verb is None and part.predicate.lemma_.lower() in lex.verbs:
         verb = part.predicate  # an unnamed source: "Analysts cautioned that ..."
     hedge = hedge_cue(content, include_conjuncts=whole)
+    if hedge is None and content.i != part.predicate.i:
+        hedge = hedge_cue(part.predicate, include_conjuncts=False)  # "may explain why ..."
     if hedge is None and verb is not None and verb.lemma_.lower() in lex.hedging:
         hedge = verb.text
     if hedge is None:
         hedge = phrase_hedge(doc[part.first : part.last + 1].text) or _hedging_adjective(content)
+    if hedge is None and verb is not None and verb.i != content.i:
+        hedge = _hedging_adjective(verb)  # "findings point to a potential turning point"
     if hedge is not None:
         return "hedged", hedge
     directive = verb is not None and verb.lemma_.lower() in lex.directive  # "urged them not to walk away"
-    neg = None if directive and content.i != verb.i else negation_cue(content)
+    neg = None if directive and verb is not None and content.i != verb.i else negation_cue(content)
     if neg is None and verb is not None and verb.i != content.i:
         neg = negation_cue(verb)
     if neg is None and verb is not None and verb.lemma_.lower() in lex.negating:
@@ -333,8 +351,7 @@ def _claim(
     reported_by = credit if credit is not None and credit_type == "NewsOutlet" else outlet
     attributed: Ref | None = None
     cue: str | None = None
-    caveat = part.first > cand.first and doc[part.first - 1].text == ","  # the outlet's note on what it reports
-    if source is not None and source.kind != "negated" and not caveat:
+    if source is not None and source.kind != "negated" and cand.kind != "caveat":
         cue = source.cue
         if source.entity is not None:
             attributed = Ref(source.entity.id, source.entity.name)

@@ -80,6 +80,14 @@ def _next_word(tok: Token) -> str:
     return doc[tok.i + 1].lower_ if tok.i + 1 < len(doc) else ""
 
 
+ABILITY_MODALS = frozenset({"could", "can"})
+
+
+def _comparative(tok: Token) -> bool:
+    """"far more likely than": a comparison of probabilities, not a hedge."""
+    return any(c.lower_ in ("more", "less", "most", "least") for c in tok.children) or tok.tag_ in ("JJR", "JJS")
+
+
 def _governors(tok: Token) -> Iterable[Token]:
     """Verbs and adjectives that govern ``tok`` through open complements ("expected to", "plans to")."""
     cur = tok
@@ -141,15 +149,17 @@ def hedge_cue(pred: Token, *, include_conjuncts: bool = True) -> str | None:
 
 
 def _hedge_one(pred: Token, lex: ModalityLexicon, *, is_main: bool) -> str | None:
+    negated = any(c.dep_ == "neg" for c in pred.children)
     for child in pred.children:
-        if child.dep_ == "aux" and child.lower_ in lex.hedge_modals:
+        ability = negated and child.lower_ in ABILITY_MODALS  # "could not be verified": was not able to be
+        if child.dep_ == "aux" and child.lower_ in lex.hedge_modals and not ability:
             return child.text
-        if child.dep_ in ("advmod", "amod") and child.lower_ in lex.hedge_adverbs:
+        if child.dep_ in ("advmod", "amod") and child.lower_ in lex.hedge_adverbs and not _comparative(child):
             return child.text
         if child.dep_ == "mark" and child.lower_ in ("if", "unless", "whether"):
             return child.text
-        if child.dep_ in ("acomp", "attr") and child.lower_ in lex.hedge_adjectives:  # "is unlikely to", "unclear"
-            return child.text
+        if child.dep_ in ("acomp", "attr") and child.lower_ in lex.hedge_adjectives and not _comparative(child):
+            return child.text  # "is unlikely to", "it is unclear how"
     if pred.lemma_.lower() in lex.hedge_verbs and pred.pos_ == "VERB":
         return pred.text
     if is_main and pred.lower_ in lex.hedge_adjectives and pred.dep_ == "ROOT":
