@@ -23,10 +23,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/kg build $(CORPUS) -o $(BUILD)
+	$(BIN)/kg viz --build $(BUILD) -o $(BUILD)/graph.html
 	@echo
-	@echo "Made: $(BUILD)/ (see the summary above)"
+	@echo "Made $(BUILD)/: graph.trig (the RDF dataset), store/ (the query store), graph.html (open it in a browser)."
 	@echo "Try next:"
-	@echo "  $(BIN)/kg build --help"
+	@echo "  $(BIN)/kg query --name models-by-developer"
+	@echo "  $(BIN)/kg cite \"Chinese open models rival US models\""
+	@echo "  $(BIN)/kg serve        # then open http://127.0.0.1:7878/ for the query page"
 
 # Browser tests need Debian's chromium; install it when missing (root on a fresh machine).
 .PHONY: chromium
