@@ -21,6 +21,7 @@ import ipaddress
 import json
 import logging
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -101,7 +102,9 @@ class KgServer(ThreadingHTTPServer):
         del ds
         # a stalled client cannot hold a thread forever: its socket times out
         handler = type("Handler", (Handler,), {"timeout": max(30.0, config.timeout + 5)})
-        super().__init__((config.host, config.port), handler)
+        if ":" in config.host:
+            self.address_family = socket.AF_INET6
+        super().__init__((config.host.strip("[]"), config.port), handler)
 
     @property
     def url(self) -> str:

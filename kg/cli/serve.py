@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from kg.errors import InputError
 from kg.serve import KgServer, ServeConfig, serve
 
 
@@ -58,4 +59,4 @@ def command(build: Path, host: str, port: int, timeout: float, max_rows: int, ma
     try:
         serve(config, ready)
     except OSError as err:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err} (try another --port)") from None
