@@ -336,7 +336,10 @@ def test_a_runaway_query_is_killed_while_others_are_answered(server: KgServer) -
     while len(server.workers()) < 2 and time.monotonic() < deadline:  # a fresh worker replaces it
         time.sleep(0.1)
     assert len(server.workers()) == 2
-    assert any('" 503 rows=- ' in line and "stopped" in line for line in server.log_text().splitlines())
+    deadline = time.monotonic() + 10  # the log line is written just after the response is sent
+    while not any('" 503 rows=- ' in line and "stopped" in line for line in server.log_text().splitlines()):
+        assert time.monotonic() < deadline, server.log_text()[-2000:]
+        time.sleep(0.1)
 
 
 def test_rows_past_the_cap_are_cut_and_marked(client: httpx.Client) -> None:
@@ -457,7 +460,10 @@ def test_each_query_logs_one_line(server: KgServer, client: httpx.Client) -> Non
     marker = "SELECT ?logmarker WHERE { ?logmarker a kg:Lab }"
     client.get("/sparql", params={"query": marker})
     client.get("/sparql", params={"query": marker + " }}}"})
-    time.sleep(0.3)
+    deadline = time.monotonic() + 10  # each line is written just after its response is sent
+    while len([line for line in server.log_text().splitlines() if "logmarker" in line]) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     lines = [line for line in server.log_text().splitlines() if "logmarker" in line]
     assert len(lines) == 2
     assert '" 200 rows=2 truncated=no ' in lines[0] and "ms" in lines[0]
