@@ -7,6 +7,7 @@ the result is plain frozen dataclasses, sorted, so the same store always gives t
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -298,7 +299,7 @@ def _read_relations(store: pyoxigraph.Store, entities: dict[str, Entity], symmet
         if p in symmetric and o < s:
             s, o = o, s
         if (s, p, o) in where:
-            conf = row["conf"] if isinstance(row["conf"], float | int) else None
+            conf = float(row["conf"]) if isinstance(row["conf"], float | int) and math.isfinite(row["conf"]) else None
             doc = row["d"] if row["d"] in documents else ""
             evidence[(s, p, o)].add(Evidence(doc, str(row["exact"] or ""), str(row["rule"] or ""), conf))
     relations = []

@@ -22,13 +22,16 @@ SPACING = 130.0  # target median edge length in page pixels (labels sit under th
 CELL = 90.0  # and at least this much room per node on average (dense hubs would otherwise pile up)
 GAP = 50.0  # space between packed components
 SEED = 20251216
+OVERLAP_LIMIT = 1500  # components up to this size get their labels pushed apart (pairwise, O(n^2) memory)
+LABEL_HEIGHT = 44.0  # default height of a node and the line of label under it, in page pixels
 
 
-def layout(n: int, edges: Sequence[tuple[int, int]], widths: Sequence[float] | None = None,
+def layout(n: int, edges: Sequence[tuple[int, int]], boxes: Sequence[tuple[float, float]] | None = None,
            ) -> list[tuple[float, float]]:
     """Positions (page pixels, centred on 0,0) for nodes ``0..n-1`` joined by ``edges``.
 
-    ``widths`` are the nodes' label widths in pixels: packing keeps labels of neighbouring components apart.
+    ``boxes`` are the (width, height) in pixels each node takes with its label: labels are pushed apart
+    within a component and packing keeps neighbouring components apart.
     """
     if n == 0:
         return []
@@ -36,11 +39,15 @@ def layout(n: int, edges: Sequence[tuple[int, int]], widths: Sequence[float] | N
     graph.simplify()
     components = sorted((sorted(c) for c in graph.connected_components()), key=lambda c: (-len(c), c[0]))
     use_networkx = n <= SMALL_GRAPH
+    sizes = np.asarray(boxes if boxes is not None else [(SPACING, LABEL_HEIGHT)] * n, dtype=float).reshape(n, 2)
     pieces = []
     for members in components:
         sub = graph.induced_subgraph(members, implementation="create_from_scratch")
-        pieces.append((members, _component(sub, use_networkx)))
-    pos = _pack(n, pieces, np.asarray(widths if widths is not None else [SPACING] * n, dtype=float))
+        placed = _component(sub, use_networkx)
+        if 2 < len(members) <= OVERLAP_LIMIT:
+            placed = remove_overlaps(placed, sizes[members])
+        pieces.append((members, placed))
+    pos = _pack(n, pieces, sizes)
     return [(round(float(x), 1), round(float(y), 1)) for x, y in pos]
 
 
@@ -81,13 +88,40 @@ def _component(sub: igraph.Graph, use_networkx: bool) -> np.ndarray:
     return scaled
 
 
-def _pack(n: int, pieces: list[tuple[list[int], np.ndarray]], widths: np.ndarray) -> np.ndarray:
+def remove_overlaps(pos: np.ndarray, boxes: np.ndarray, iterations: int = 80) -> np.ndarray:
+    """Push apart nodes whose boxes (node and label, at zoom 1) overlap, along the shorter overlap axis,
+    until none do or ``iterations`` run out. Keeps the layout's shape and opens up dense cores."""
+    pos = pos.copy()
+    need_x = (boxes[:, None, 0] + boxes[None, :, 0]) / 2 + 10.0
+    need_y = (boxes[:, None, 1] + boxes[None, :, 1]) / 2 + 4.0
+    for _ in range(iterations):
+        dx = pos[:, None, 0] - pos[None, :, 0]
+        dy = pos[:, None, 1] - pos[None, :, 1]
+        over_x = need_x - np.abs(dx)
+        over_y = need_y - np.abs(dy)
+        clash = (over_x > 0) & (over_y > 0)
+        np.fill_diagonal(clash, False)
+        if not clash.any():
+            break
+        along_x = clash & (over_x < over_y)
+        along_y = clash & ~along_x
+        # identical positions: separate by index so the result stays deterministic
+        sign_x = np.where(dx == 0, np.sign(np.arange(len(pos))[:, None] - np.arange(len(pos))[None, :]), np.sign(dx))
+        sign_y = np.where(dy == 0, np.sign(np.arange(len(pos))[:, None] - np.arange(len(pos))[None, :]), np.sign(dy))
+        push = np.zeros_like(pos)
+        push[:, 0] = (np.where(along_x, over_x, 0.0) * sign_x).sum(axis=1) / 4
+        push[:, 1] = (np.where(along_y, over_y, 0.0) * sign_y).sum(axis=1) / 4
+        pos += push
+    return pos
+
+
+def _pack(n: int, pieces: list[tuple[list[int], np.ndarray]], sizes: np.ndarray) -> np.ndarray:
     """Place components in rows (shelf packing), biggest first, in a roughly 16:10 area."""
     boxes = []
     for members, pos in pieces:
-        half = np.stack([widths[members] / 2, np.full(len(members), 10.0)], axis=1)
+        half = sizes[members] / 2
         lo = (pos - half).min(axis=0)
-        hi = (pos + half + np.array([0.0, 20.0])).max(axis=0)  # the label sits below the node
+        hi = (pos + half).max(axis=0)
         boxes.append((lo, hi - lo + GAP))
     area = sum(float(size[0] * size[1]) for _lo, size in boxes)
     row_width = max(math.sqrt(area * 1.6), float(max(size[0] for _lo, size in boxes)))

@@ -162,8 +162,6 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
     doc_index = {iri: i for i, iri in enumerate(doc_iris)}
     claims_count: Counter[str] = Counter(e for c in claims for e in set(c.about + c.attributed_to))
 
-    widths = [7.5 * len(_short(data.entities[iri].label)) for iri in shown]
-    positions = layout(len(shown), [(index[r.source], index[r.target]) for r in selection.relations], widths)
     # sizes follow what is drawn; the tooltip also gives the count in the whole graph when it differs
     neighbours: dict[str, set[str]] = defaultdict(set)
     for r in selection.relations:
@@ -171,6 +169,11 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
         neighbours[r.target].add(r.source)
     drawn_degree = {iri: len(neighbours[iri]) for iri in shown}
     max_degree = max(drawn_degree.values(), default=0) or 1
+    sizes = [round(8 + 16 * (drawn_degree[iri] / max_degree) ** 0.5, 1) for iri in shown]
+    # each node's box at zoom 1: the wider of its shape and its label, the shape plus a line of label
+    boxes = [(max(7.5 * len(_short(data.entities[iri].label)), 2 * size), 2 * size + 22)
+             for iri, size in zip(shown, sizes, strict=True)]
+    positions = layout(len(shown), [(index[r.source], index[r.target]) for r in selection.relations], boxes)
     net = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
     class_label = data.class_labels
     for i, iri in enumerate(shown):
@@ -185,7 +188,7 @@ def build_payload(data: GraphData, selection: Selection, styles: Styles, title: 
             "Click for details"])
         node = {"id": i, "label": _short(entity.label), "group": entity.type, "title": tooltip,
                 "x": positions[i][0], "y": positions[i][1],
-                "size": round(8 + 16 * (degree / max_degree) ** 0.5, 1)}
+                "size": sizes[i]}
         net.nodes.append(node)
         net.node_ids.append(i)
         net.node_map[i] = node

@@ -294,6 +294,14 @@ def test_nodes_edges_and_legend_in_the_page(mini_html: str, mini: GraphData) -> 
     assert edge_labels.count("based in") == 4
 
 
+def test_empty_graph_gives_a_page_that_says_so() -> None:
+    html, stats = viz_html(pyoxigraph.Store(), VizOptions())
+    assert stats.nodes == 0 and stats.edges == 0
+    data = page_data(html)
+    assert data["nodes"] == [] and data["types"] == []
+    assert 'id="kg-empty"' in html
+
+
 def test_same_store_gives_byte_identical_pages(mini_store: pyoxigraph.Store) -> None:
     assert viz_html(mini_store, ALL)[0] == viz_html(mini_store, ALL)[0]
 

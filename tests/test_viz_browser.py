@@ -52,6 +52,7 @@ class Opened:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.page: Page = browser.new_page(viewport={"width": 1400, "height": 860})
+        self.page.set_default_timeout(90_000)  # the machine is shared: be patient, never flaky
         self.page.add_init_script(WATCH)
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -69,13 +70,13 @@ class Opened:
 
     def click_entity(self, iri: str) -> None:
         """A real mouse click on the node's position on the canvas."""
-        box = self.js("""iri => {
+        box = self.js("""iri => new Promise(done => {
             const net = kgViz.network, id = net.body.data.nodes.getIds().find(
                 i => JSON.parse(document.getElementById('kg-data').textContent).entities[i].iri === iri);
+            net.once('afterDrawing', () => done(net.canvasToDOM(net.getPosition(id))));
             net.moveTo({position: net.getPosition(id), scale: 1.2});
-            return net.canvasToDOM(net.getPosition(id));
-        }""", iri)
-        self.page.wait_for_timeout(100)
+            net.redraw();
+        })""", iri)
         rect = self.page.locator("#kg-graph canvas").bounding_box()
         assert rect is not None
         self.page.mouse.click(rect["x"] + box["x"], rect["y"] + box["y"])
