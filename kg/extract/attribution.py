@@ -255,11 +255,14 @@ def _depth(tok: Token) -> int:
 
 
 MAIN_CLAUSE_DEPS = frozenset({"ROOT", "conj", "parataxis", "xcomp", "ccomp"})
+RELATIVE_WORDS = frozenset({"whose", "which", "who", "whom"})
 
 
 def _main_clause(tok: Token, first: int, last: int) -> bool:
     """Whether ``tok`` heads the sentence's main clause (or a clause coordinated with it), not a relative or
     adverbial clause ("the company, whose chief executive had long argued that ...")."""
+    if any(t.lower_ in RELATIVE_WORDS for t in tok.doc[max(first, tok.left_edge.i) : tok.i]):
+        return False  # "..., whose founder X long argued that ...": a relative clause the parser coordinated
     cur = tok
     for _ in range(8):
         if cur.head.i == cur.i or not first <= cur.head.i <= last:
@@ -448,6 +451,8 @@ class Attributor:
                 if prep is None or subj is None or not self._demonstrative(subj):
                     continue
                 obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                if obj is None and (named := self.resolver.index.at(prep.i + 1)) is not None:
+                    obj = doc[named.last]  # "comes from Beyond DeepSeek", read by the parser as a preposition
                 if obj is None:
                     continue
                 a, b = _clip(obj.left_edge.i, _np_end(obj), first, last)

@@ -122,6 +122,11 @@ def negation_cue(pred: Token) -> str | None:
             for det in child.children:
                 if det.dep_ == "det" and det.lower_ in lex.negation_determiners:
                     return det.text
+    complement = any(c.dep_ == "xcomp" for c in pred.children)
+    if complement and pred.lemma_.lower() in lex.negating_governors:
+        return f"{pred.text} to"  # "failed to close"
+    if complement and pred.lemma_.lower() == "have" and any(c.lower_ == "yet" for c in pred.children):
+        return f"{pred.text} yet to"  # "has yet to release"
     for gov in _governors(pred):
         if gov.lemma_.lower() in lex.negating_governors:
             return f"{gov.text} to"

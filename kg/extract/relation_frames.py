@@ -150,7 +150,8 @@ def subject_by_position(ctx: Context, v: Token) -> Token | None:
     """
     if v.dep_ not in ("ROOT", "ccomp", "conj") or grammatical_subjects(v):
         return None
-    first = min([v.i] + [c.i for c in v.children if c.dep_ in ("aux", "auxpass", "neg", "advmod") and c.i < v.i])
+    deps = ("aux", "auxpass", "neg", "advmod", "compound")
+    first = min([v.i] + [c.i for c in v.children if c.dep_ in deps and c.i < v.i and ctx.index.at(c.i) is None])
     loc = ctx.index.at(first - 1)
     if loc is None or not ctx.same_unit(v, ctx.doc[first - 1]):
         return None
@@ -230,12 +231,22 @@ def _model_of(ctx: Context, org: Resolved, before: int) -> Resolved | None:
     return Resolved(latest.subject, org.first, org.last, org.factor)
 
 
+def _mistagged_verb(ctx: Context, v: Token, unit: Unit) -> bool:
+    """A verb the tagger took for a noun at the root of a verbless sentence ("Baidu competes with ...",
+    "they work on ...")."""
+    if v.dep_ != "ROOT":
+        return False
+    if any(c.dep_ == "nsubj" for c in v.children):
+        return True
+    return not any(t.pos_ in ("VERB", "AUX") for t in ctx.doc[unit.first : unit.last + 1])
+
+
 def verb_relations(ctx: Context, unit: Unit) -> None:
     table = verb_frames()
     for i in range(unit.first, unit.last + 1):
         v = ctx.doc[i]
-        mistagged = v.dep_ == "ROOT" and any(c.dep_ == "nsubj" for c in v.children)  # "they work on ..." as a noun
-        if v.pos_ not in ("VERB", "AUX") and v.tag_ not in ("VBN", "VBD", "VBG", "VBZ", "VBP", "VB") and not mistagged:
+        verbal = v.pos_ in ("VERB", "AUX") or v.tag_ in ("VBN", "VBD", "VBG", "VBZ", "VBP", "VB")
+        if not verbal and not _mistagged_verb(ctx, v, unit):
             continue
         frames = table.get(v.lemma_.lower())
         if not frames:

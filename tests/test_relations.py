@@ -1,0 +1,306 @@
+"""Relations: one test per rule with a positive and a negative case, on real parses of hand-written sentences
+(entities built by hand), then end to end on the two seed articles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import rdflib
+from spacy.language import Language
+
+from kg.config import ONTOLOGY_DIR, ONTOLOGY_NS, Settings
+from kg.corpus import read_corpus
+from kg.extract import extract_document
+from kg.extract.relation_context import relation_data
+from kg.extract.relations import extract_relations
+from kg.extract.spans import class_parents
+from kg.iris import Iris
+from kg.records import Extraction, Relation
+from kg.seed import load_seed
+from tests.relations_helpers import IRIS, document, entities, iri, parse
+
+Triple = tuple[str, str, str]
+
+
+def relations(nlp: Language, text: str) -> tuple[Relation, ...]:
+    rels = extract_relations(parse(nlp, text), document(text), entities(text), IRIS)
+    for rel in rels:  # every evidence is an exact slice, whatever the test
+        assert rel.evidence.text == text[rel.evidence.start : rel.evidence.end]
+        assert 0 < rel.confidence <= 1
+    return rels
+
+
+def triples(nlp: Language, text: str) -> set[Triple]:
+    return {(r.subject, r.predicate, r.object) for r in relations(nlp, text)}
+
+
+def t(subject: str, predicate: str, obj: str) -> Triple:
+    return iri(subject), predicate, iri(obj)
+
+
+# possessives ---------------------------------------------------------------------------------------------
+
+
+def test_possessive_gives_developer_only_from_an_organisation_to_a_model(trained_nlp: Language) -> None:
+    assert t("Qwen", "developedBy", "Alibaba") in triples(trained_nlp, "Alibaba's Qwen topped the download charts.")
+    # a country does not develop a model, and co-occurrence is no relation
+    assert triples(trained_nlp, "China's Qwen topped the charts.") == set()
+    assert triples(trained_nlp, "Alibaba and Qwen were both named in the filing.") == set()
+
+
+def test_possessive_university_centre_and_the_universitys_centre(trained_nlp: Language) -> None:
+    text = "Stanford University's DigiChina Project tracks policy."
+    assert t("DigiChina Project", "partOf", "Stanford University") in triples(trained_nlp, text)
+    text = (
+        "Stanford is in California. The DigiChina Project, housed under the university's Center for International "
+        "Security and Cooperation, tracks policy."
+    )
+    found = triples(trained_nlp, text)
+    assert t("DigiChina Project", "partOf", "CISAC") in found
+    assert t("CISAC", "partOf", "Stanford University") in found
+    assert triples(trained_nlp, "The DigiChina Project is not housed under the Center for International Security "
+                                "and Cooperation.") == set()
+
+
+def test_operates_under_and_the_implied_parent(trained_nlp: Language) -> None:
+    text = ("The analysis was produced by Stanford University's DigiChina Project, which operates under the Center "
+            "for International Security and Cooperation.")
+    rels = {(r.subject, r.predicate, r.object): r for r in relations(trained_nlp, text)}
+    assert rels[t("DigiChina Project", "partOf", "CISAC")].rule == "operates-under"
+    implied = rels[t("CISAC", "partOf", "Stanford University")]
+    stated = rels[t("DigiChina Project", "partOf", "CISAC")]
+    assert implied.rule == "implied-parent" and implied.confidence < stated.confidence
+    assert t("Beyond DeepSeek", "publishedBy", "DigiChina Project") in rels
+    negated = "DigiChina never operated under the Center for International Security and Cooperation."
+    assert triples(trained_nlp, negated) == set()
+
+
+# bridges: roles, places, parts ---------------------------------------------------------------------------
+
+
+def test_founder_in_apposition_possessive_and_title(trained_nlp: Language) -> None:
+    lead = t("Liang Wenfeng", "leads", "DeepSeek")
+    assert lead in triples(trained_nlp, "DeepSeek's founder Liang Wenfeng declined to comment.")
+    assert lead in triples(trained_nlp, "Liang Wenfeng, founder of DeepSeek, declined to comment.")
+    assert t("Sam Altman", "leads", "OpenAI") in triples(trained_nlp, "OpenAI CEO Sam Altman praised the model.")
+    # a former role is not a current one; two names side by side are not a role
+    assert triples(trained_nlp, "Liang Wenfeng, a former chief executive of DeepSeek, declined to comment.") == set()
+    assert triples(trained_nlp, "Liang Wenfeng and DeepSeek declined to comment.") == set()
+
+
+def test_works_for_and_leads_do_not_double_up(trained_nlp: Language) -> None:
+    assert t("Jane Park", "worksFor", "Stanford University") in triples(
+        trained_nlp, '"It is a turning point," said Jane Park, a researcher at Stanford University.'
+    )
+    found = triples(trained_nlp, "Sam Altman, OpenAI's chief executive, said the release was overdue.")
+    assert t("Sam Altman", "leads", "OpenAI") in found
+    assert t("Sam Altman", "worksFor", "OpenAI") not in found  # leads implies it
+    assert triples(trained_nlp, "Jane Park, who is not a researcher at Stanford University, disagreed.") == set()
+
+
+def test_based_in_from_hyphen_apposition_and_demonym(trained_nlp: Language) -> None:
+    based = t("DeepSeek", "basedIn", "Hangzhou")
+    assert based in triples(trained_nlp, "Hangzhou-based DeepSeek released R1 in January.")
+    assert based in triples(trained_nlp, "DeepSeek, a Hangzhou-based developer, released R1 in January.")
+    assert t("DeepSeek", "basedIn", "China") in triples(trained_nlp, "Chinese startup DeepSeek released R1.")
+    assert based not in triples(trained_nlp, "DeepSeek is not based in Hangzhou.")
+    # a demonym before a model is no place of business
+    assert triples(trained_nlp, "Chinese models such as Qwen spread quickly.") == set()
+
+
+def test_part_of_copula_and_name_prefix(trained_nlp: Language) -> None:
+    assert t("Alibaba Cloud", "partOf", "Alibaba") in triples(trained_nlp, "Alibaba Cloud is part of Alibaba.")
+    assert triples(trained_nlp, "Alibaba Cloud is not part of Alibaba.") == set()
+    found = triples(trained_nlp, "A Stanford University report cites Stanford HAI.")
+    assert t("HAI", "partOf", "Stanford University") in found
+
+
+def test_coordinated_anchors_share_the_relation(trained_nlp: Language) -> None:
+    found = triples(trained_nlp, "Alibaba is also an investor in DeepSeek and Moonshot AI, two of its rivals.")
+    assert {t("DeepSeek", "fundedBy", "Alibaba"), t("Moonshot AI", "fundedBy", "Alibaba")} <= found
+
+
+# verb frames ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Alibaba acquired Moonshot AI in a stock deal.", True),
+        ("Moonshot AI was acquired by Alibaba.", True),
+        ("Alibaba has not acquired Moonshot AI.", False),
+        ("Alibaba failed to acquire Moonshot AI.", False),
+        ("Alibaba never acquired Moonshot AI.", False),
+        ("Alibaba may acquire Moonshot AI.", False),  # hedged: no relation (see kg/patterns/relations.json)
+        ("Did Alibaba acquire Moonshot AI?", False),
+    ],
+)
+def test_acquired_by_only_when_asserted(trained_nlp: Language, text: str, expected: bool) -> None:
+    assert (t("Moonshot AI", "acquiredBy", "Alibaba") in triples(trained_nlp, text)) is expected
+
+
+def test_funded_by_from_participles_and_hyphens(trained_nlp: Language) -> None:
+    funded = t("Moonshot AI", "fundedBy", "Alibaba")
+    assert funded in triples(trained_nlp, "Moonshot AI, backed by Alibaba, released Kimi K2.")
+    assert funded in triples(trained_nlp, "Alibaba-backed Moonshot AI released Kimi K2.")
+    assert funded not in triples(trained_nlp, "Moonshot AI is not backed by Alibaba.")
+
+
+def test_builds_on_but_not_what_it_was_built_instead_of(trained_nlp: Language) -> None:
+    found = triples(trained_nlp, "Kimi K2, which was fine-tuned from DeepSeek-V3, ships today.")
+    assert t("Kimi K2", "buildsOn", "DeepSeek-V3") in found
+    found = triples(trained_nlp, "Singapore's programme built on Qwen rather than on Llama was launched in November.")
+    assert t("Singapore", "buildsOn", "Qwen") in found
+    assert all(o != iri("Llama") for _s, p, o in found if p == "buildsOn")
+    assert triples(trained_nlp, "Kimi K2 is not based on DeepSeek-V3.") == set()
+
+
+def test_outperforms_needs_an_evaluation_and_no_negation(trained_nlp: Language) -> None:
+    beats = t("DeepSeek-R1", "outperforms", "GPT-4o")
+    assert beats in triples(trained_nlp, "R1 beat GPT-4o on maths benchmarks.")
+    assert beats not in triples(trained_nlp, "R1 did not beat GPT-4o on maths benchmarks.")
+    assert beats not in triples(trained_nlp, "R1 appears to outperform GPT-4o on maths benchmarks.")
+    assert beats not in triples(trained_nlp, "R1 overtook GPT-4o in downloads last month.")  # popularity, no test
+
+
+def test_competes_with_keeps_to_one_kind_of_thing(trained_nlp: Language) -> None:
+    found = triples(trained_nlp, "Baidu competes with Alibaba in cloud services.")
+    assert t("Baidu", "competesWith", "Alibaba") in found or t("Alibaba", "competesWith", "Baidu") in found
+    assert triples(trained_nlp, "Baidu competes with China's best labs.") == set()
+
+
+def test_restricts_from_export_controls_lists_and_bans(trained_nlp: Language) -> None:
+    text = "Washington imposed export restrictions on advanced chips to China in 2022."
+    assert t("United States", "restricts", "China") in triples(trained_nlp, text)
+    assert t("United States", "restricts", "China") in triples(
+        trained_nlp, "U.S. export restrictions on advanced chips to China hurt Nvidia."
+    )
+    listed = t("Entity List", "restricts", "Huawei")
+    assert listed in triples(trained_nlp, "Huawei was added to the Entity List in 2019.")
+    assert listed in triples(trained_nlp, "Huawei has been on the Entity List since 2019.")
+    assert triples(trained_nlp, "Washington did not impose export restrictions on chips to China.") == set()
+    assert triples(trained_nlp, "There are no restrictions on Huawei in the Entity List draft.") == set()
+
+
+def test_regulates_needs_a_regulator(trained_nlp: Language) -> None:
+    reg = t("Cyberspace Administration of China", "regulates", "DeepSeek")
+    assert reg in triples(trained_nlp, "The Cyberspace Administration of China regulates DeepSeek.")
+    assert triples(trained_nlp, "Alibaba regulates DeepSeek.") == set()  # a company is no regulator
+
+
+def test_published_by_and_collaboration_on_a_report(trained_nlp: Language) -> None:
+    text = ("The report was prepared by the DigiChina Project. It was developed in collaboration with the "
+            "Institute for Human-Centered Artificial Intelligence.")
+    found = triples(trained_nlp, text)
+    assert t("Beyond DeepSeek", "publishedBy", "DigiChina Project") in found
+    assert t("Beyond DeepSeek", "publishedBy", "HAI") in found  # co-publisher
+    pair = {t("DigiChina Project", "collaboratesWith", "HAI"), t("HAI", "collaboratesWith", "DigiChina Project")}
+    assert pair & found
+    assert triples(trained_nlp, "DigiChina never collaborated with the Institute for Human-Centered Artificial "
+                                "Intelligence.") == set()
+
+
+# properties of the stage ---------------------------------------------------------------------------------
+
+
+def test_output_is_deterministic_and_independent_of_entity_order(trained_nlp: Language) -> None:
+    text = "Alibaba-backed Moonshot AI released Kimi K2, which was fine-tuned from DeepSeek-V3."
+    doc = parse(trained_nlp, text)
+    ents = entities(text)
+    first = extract_relations(doc, document(text), ents, IRIS)
+    again = extract_relations(doc, document(text), list(reversed(ents)), IRIS)
+    assert first == again and first
+    keys = [(r.evidence.start, r.evidence.end, r.predicate, r.subject, r.object) for r in first]
+    assert keys == sorted(keys)
+
+
+def test_offsets_of_a_chunk_are_document_offsets(trained_nlp: Language) -> None:
+    head = "Some preamble that is parsed elsewhere. "
+    body = "Alibaba's Qwen topped the charts."
+    text = head + body
+    ents = entities(text)
+    rels = extract_relations(parse(trained_nlp, body), document(text), ents, IRIS, offset=len(head))
+    (rel,) = rels
+    assert rel.evidence.text == "Alibaba's Qwen" == text[rel.evidence.start : rel.evidence.end]
+    with pytest.raises(ValueError, match="does not match"):
+        extract_relations(parse(trained_nlp, body), document(text), ents, IRIS, offset=0)
+
+
+def test_signatures_and_classes_agree_with_the_ontology() -> None:
+    graph = rdflib.Graph().parse(ONTOLOGY_DIR / "kg.ttl", format="turtle")
+    kg = rdflib.Namespace(ONTOLOGY_NS)
+
+    def local(node: rdflib.term.Node) -> str:
+        return str(node)[len(ONTOLOGY_NS) :]
+
+    for predicate, sig in relation_data().signatures.items():
+        prop = kg[predicate]
+        assert (prop, rdflib.RDF.type, rdflib.OWL.ObjectProperty) in graph, predicate
+        domain = {local(d) for d in graph.objects(prop, rdflib.RDFS.domain)}
+        range_ = {local(r) for r in graph.objects(prop, rdflib.RDFS.range)}
+        assert set(sig.domain or ()) == domain, predicate
+        assert set(sig.range or ()) == range_, predicate
+    for child, parent in class_parents().items():
+        assert (kg[child], rdflib.RDFS.subClassOf, kg[parent]) in graph
+
+
+def test_every_rule_names_predicates_and_classes_the_ontology_has() -> None:
+    raw = json.loads((Path(__file__).parent.parent / "kg" / "patterns" / "relations.json").read_text())
+    predicates = set(raw["signatures"])
+    classes = set(raw["class_parents"]) | {"Organization", "Model", "Benchmark", "Place", "Person", "Report", "Policy"}
+    entries = raw["bridges"] + raw["possessives"] + raw["verb_frames"] + raw["nominal_frames"] + raw["role_classes"]
+    for entry in entries:
+        assert entry["predicate"] in predicates, entry
+        for key in ("left", "right", "possessor", "possessed", "subject_types", "object_types", "holder", "anchor"):
+            assert set(entry.get(key) or ()) <= classes, (entry, key)
+
+
+# the seed articles ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_relations(trained_nlp: Language, seeds_dir: Path) -> tuple[set[Triple], list[Extraction]]:
+    settings = Settings()
+    corpus = read_corpus([seeds_dir], settings)
+    seed = load_seed(settings)
+    iris = Iris(settings.base_iri)
+    extractions = [extract_document(trained_nlp(d.text), d, seed, iris) for d in corpus.documents]
+    found = {(r.subject, r.predicate, r.object) for ex in extractions for r in ex.relations}
+    return found, extractions
+
+
+def _seed(key: str) -> str:
+    return Iris().entity_key(key)
+
+
+def test_seed_articles_give_the_stanford_structure(seed_relations: tuple[set[Triple], list[Extraction]]) -> None:
+    found, _ = seed_relations
+    assert (_seed("digichina"), "partOf", _seed("cisac")) in found
+    assert (_seed("cisac"), "partOf", _seed("stanford-university")) in found
+    assert (_seed("hai"), "partOf", _seed("stanford-university")) in found
+
+
+def test_seed_articles_give_the_report_publisher_and_collaboration(
+    seed_relations: tuple[set[Triple], list[Extraction]],
+) -> None:
+    found, _ = seed_relations
+    report = _seed("beyond-deepseek-report")
+    assert (report, "publishedBy", _seed("digichina")) in found
+    assert (report, "publishedBy", _seed("hai")) in found
+    assert {(_seed("digichina"), "collaboratesWith", _seed("hai")), (_seed("hai"), "collaboratesWith",
+                                                                        _seed("digichina"))} & found
+
+
+def test_seed_relations_are_typed_exact_and_between_document_entities(
+    seed_relations: tuple[set[Triple], list[Extraction]],
+) -> None:
+    _, extractions = seed_relations
+    for ex in extractions:
+        types = {e.id: e.type for e in ex.entities}
+        assert ex.relations
+        for rel in ex.relations:
+            assert rel.subject in types and rel.object in types
+            assert rel.evidence.text == ex.document.text[rel.evidence.start : rel.evidence.end]
+            assert rel.rule and 0 < rel.confidence <= 1
