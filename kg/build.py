@@ -144,7 +144,8 @@ def read_manifest(build: Path) -> dict[str, Any] | None:
 class _Run:
     """One build: the state shared by its steps."""
 
-    def __init__(self, options: BuildOptions, settings: Settings, warn: Warn | None) -> None:
+    def __init__(self, options: BuildOptions, settings: Settings, warn: Warn | None, info: Warn | None) -> None:
+        self.info = info
         self.options = options
         self.settings = settings
         self.out = options.out
@@ -175,6 +176,8 @@ class _Run:
                 todo.append(doc)
             else:
                 found[doc.id] = ex
+        if todo and self.info is not None:
+            self.info(f"extracting {len(todo):,} new or changed documents ({len(found):,} unchanged, from the cache)")
         with _bar(len(todo), "extracting", self.options.progress) as bar:
             progress = bar.update if bar is not None else None
             for ex in _extract(todo, self.settings, self.options, progress):
@@ -274,8 +277,10 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = None) -> BuildResult:
-    """Build ``options.corpus`` into ``options.out``; ``warn`` receives each warning as one line."""
+def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = None,
+              info: Warn | None = None) -> BuildResult:
+    """Build ``options.corpus`` into ``options.out``; ``warn`` receives each warning as one line, ``info``
+    a line when extraction starts."""
     started = time.perf_counter()
     Iris(settings.base_iri)  # a bad base IRI fails before any work
     check_output(options.out, options.corpus)
@@ -283,7 +288,7 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
     out = options.out
     with build_lock(out):
         remove_stale(out)
-        run = _Run(options, settings, warn)
+        run = _Run(options, settings, warn, info)
         run.problem(corpus.problems)
         previous = read_manifest(out)
         docs = corpus.documents

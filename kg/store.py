@@ -112,6 +112,8 @@ def write_store(build: Path, graphs: Mapping[str, str], block: Callable[[str], s
     current = _current(build)
     changed = [iri for iri, digest in sorted(graphs.items()) if current is None or current[1].get(iri) != digest]
     dropped = sorted(set(current[1]) - set(graphs)) if current is not None else []
+    if current is not None and not changed and not dropped:
+        return StoreUpdate(generation=current[0].name, full=False, replaced=0, removed=0)  # already up to date
     full = current is None or len(changed) + len(dropped) > FULL_RELOAD_SHARE * max(1, len(graphs))
     store: pyoxigraph.Store | None = None
     try:

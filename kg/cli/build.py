@@ -66,7 +66,13 @@ def command(corpus: tuple[Path, ...], out: Path, strict: bool, as_json: bool, wo
         raise click.BadParameter(str(err), param_hint="--base-iri") from err
     settings = Settings(base_iri=base_iri, workers=workers)
     options = BuildOptions(corpus=corpus or (Path("corpus"),), out=out, dask=dask, progress=not no_progress)
-    result = run_build(options, settings, warn=lambda line: click.echo(f"warning: {line}", err=True))
+    try:
+        result = run_build(options, settings, warn=lambda line: click.echo(f"warning: {line}", err=True),
+                           info=lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        click.echo("kg build: interrupted; the previous build is untouched, and the next `kg build` finishes "
+                   "the job (what was extracted is cached)", err=True)
+        sys.exit(130)
     _report(result)
     if as_json:
         click.echo(json.dumps(result.summary.as_json()))
