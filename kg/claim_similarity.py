@@ -20,7 +20,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.claim_text import (
     PLACEHOLDER,
@@ -125,6 +125,7 @@ class TermWeights:
     idf: Mapping[str, float]
     unseen: float = 1.0
     mean: float = 1.0  # mean IDF of the fitted vocabulary
+    _norms: dict[frozenset[str], tuple[float, float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def uniform(cls) -> TermWeights:
@@ -145,6 +146,14 @@ class TermWeights:
     def __call__(self, term: str) -> float:
         return self.idf.get(term, self.unseen)
 
+    def norms(self, terms: frozenset[str]) -> tuple[float, float]:
+        """(sum of squared weights, sum of weights) of a term set, computed once per set."""
+        found = self._norms.get(terms)
+        if found is None:
+            values = [self.idf.get(t, self.unseen) for t in terms]
+            found = self._norms[terms] = (sum(v * v for v in values), sum(values))
+        return found
+
 
 @dataclass(frozen=True)
 class SimilarityParams:
@@ -157,7 +166,6 @@ class SimilarityParams:
     min_terms: float = 8.0  # the overlap coefficient of a claim shorter than this is taken over this many terms
     pair_bonus: float = 0.1  # per shared adjacent-term pair, scaled by its IDF relative to an unseen term
     pair_bonus_cap: float = 0.2
-    entity_weight: float = 1.0  # weight of an entity term relative to a word of the same IDF
     disjoint_entities_factor: float = 0.5  # both name entities, none shared: probably about different things
     agreeing_figures_bonus: float = 0.1
 
@@ -177,15 +185,13 @@ def similarity(a: ClaimFeatures, b: ClaimFeatures, weights: TermWeights, params:
     if not common:
         return 0.0
 
-    def w(term: str) -> float:
-        return weights(term) * (params.entity_weight if term.startswith("@") else 1.0)
-
-    sq_a = sum(w(t) ** 2 for t in a.terms)
-    sq_b = sum(w(t) ** 2 for t in b.terms)
-    cosine = sum(w(t) ** 2 for t in common) / math.sqrt(sq_a * sq_b)
-    floor = params.min_terms * weights.mean
-    shorter = max(min(sum(w(t) for t in a.terms), sum(w(t) for t in b.terms)), floor)
-    overlap = min(sum(w(t) for t in common) / shorter, 1.0)
+    w = weights
+    sq_a, lin_a = weights.norms(a.terms)
+    sq_b, lin_b = weights.norms(b.terms)
+    common_w = [w(t) for t in common]
+    cosine = sum(v * v for v in common_w) / math.sqrt(sq_a * sq_b)
+    shorter = max(min(lin_a, lin_b), params.min_terms * weights.mean)
+    overlap = min(sum(common_w) / shorter, 1.0)
     score = params.cosine_share * cosine + (1 - params.cosine_share) * overlap
     shared_pairs = [t for t in a.pairs & b.pairs if not all(part.startswith("@") for part in t.split("+"))]
     if shared_pairs:

@@ -5,8 +5,10 @@
 
 1. **Features** (``kg.claim_similarity``): content stems, entities (extracted mentions inside the claim and
    ``Claim.about``), figures, years and polarity (``modality == "negated"``) of each claim.
-2. **Candidates**: claims of *different* documents that share at least two terms, found through an inverted
-   index (terms held by more than ``max_postings`` claims do not generate candidates; they still count in scores).
+2. **Candidates**: claims with identical features (syndicated copies) form one group, scored once. Groups of
+   *different* documents that share at least two terms are candidates, found through an inverted index (terms
+   held by more than ``max_postings`` groups do not generate candidates; they still count in scores); each
+   group is scored against at most ``max_candidates`` others, those sharing the most IDF weight with it.
 3. **Scores**: IDF (fitted on all claims of the build) weighted similarity; a pair whose figures, years or
    polarity conflict can never end up in one cluster, and is a contradiction when its content is similar enough.
 4. **Average-linkage agglomeration** over the candidate scores with the merge threshold: the link of two clusters
@@ -39,6 +41,7 @@ class ClusterParams:
     independence: IndependenceParams = field(default_factory=IndependenceParams)
     max_postings: int = 1000
     min_shared_terms: int = 2
+    max_candidates: int = 50
 
 
 @dataclass(frozen=True)
@@ -73,64 +76,88 @@ def claim_items(extractions: Sequence[Extraction]) -> list[ClaimItem]:
 
 @dataclass(frozen=True)
 class PairScores:
-    scores: dict[tuple[int, int], float]  # i < j, claims of different documents
+    groups: tuple[tuple[int, ...], ...]  # items with identical features (syndicated copies), by first item
+    scores: dict[tuple[int, int], float]  # (group, group) -> score, groups named by their first item, a < b
     cannot_link: frozenset[tuple[int, int]]  # conflicting figures, years or polarity
     contradictions: tuple[tuple[int, int], ...]
 
+    def score(self, group_a: int, group_b: int) -> float:
+        if group_a == group_b:
+            return 1.0
+        return self.scores.get((min(group_a, group_b), max(group_a, group_b)), 0.0)
+
 
 def score_pairs(items: Sequence[ClaimItem], params: ClusterParams) -> tuple[PairScores, TermWeights]:
-    """Candidate pairs through an inverted index, each scored and checked for conflicts."""
+    """Candidate pairs through an inverted index, each scored and checked for conflicts.
+
+    Claims with identical features (a syndicated copy repeats the sentence) form one group and are scored once.
+    Each group is compared with at most ``max_candidates`` others: those sharing the most IDF weight with it."""
     weights = TermWeights.fit(it.features for it in items)
-    postings: dict[str, list[int]] = defaultdict(list)
+    by_features: dict[ClaimFeatures, list[int]] = {}
     for i, it in enumerate(items):
-        for term in it.features.terms:
-            postings[term].append(i)
+        by_features.setdefault(it.features, []).append(i)
+    groups = sorted(tuple(g) for g in by_features.values())
+    docs = {g[0]: frozenset(items[i].document.id for i in g) for g in groups}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for g in groups:
+        for term in items[g[0]].features.terms:
+            postings[term].append(g[0])
     scores: dict[tuple[int, int], float] = {}
     cannot: set[tuple[int, int]] = set()
     contradictions: list[tuple[int, int]] = []
-    for i, it in enumerate(items):
-        shared: dict[int, int] = defaultdict(int)
-        for term in it.features.terms:
+    for g in groups:
+        i = g[0]
+        feats = items[i].features
+        count: dict[int, int] = defaultdict(int)
+        mass: dict[int, float] = defaultdict(float)
+        for term in feats.terms:
             post = postings[term]
             if len(post) > params.max_postings:
                 continue
+            weight = weights(term)
             for j in post:
                 if j > i:
-                    shared[j] += 1
-        for j in sorted(shared):
-            if shared[j] < params.min_shared_terms or items[j].document.id == it.document.id:
-                continue
-            result = compare(it.features, items[j].features, weights, params.similarity)
+                    count[j] += 1
+                    mass[j] += weight
+        eligible = [j for j, c in count.items() if c >= params.min_shared_terms
+                    and not (len(docs[i]) == 1 and docs[i] == docs[j])]
+        for j in sorted(heapq.nsmallest(params.max_candidates, eligible, key=lambda j: (-mass[j], j))):
+            result = compare(feats, items[j].features, weights, params.similarity)
             if result.reason in ("negation", "figures", "years"):
                 cannot.add((i, j))
                 if result.contradicts:
                     contradictions.append((i, j))
             else:
                 scores[(i, j)] = result.score
-    return PairScores(scores, frozenset(cannot), tuple(contradictions)), weights
+    return PairScores(tuple(groups), scores, frozenset(cannot), tuple(contradictions)), weights
 
 
 def agglomerate(items: Sequence[ClaimItem], pairs: PairScores, threshold: float) -> list[list[int]]:
     """Average linkage over sparse scores: the link of two clusters is the mean score over their pairs of claims
-    from *different* documents (absent pairs score 0); same-document pairs neither help nor hurt."""
-    n = len(items)
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
-    docs: dict[int, Counter[str]] = {i: Counter([items[i].document.id]) for i in range(n)}
+    from *different* documents (absent pairs score 0); same-document pairs neither help nor hurt. Groups of
+    identical claims start out merged."""
+    members: dict[int, list[int]] = {g[0]: list(g) for g in pairs.groups}
+    docs: dict[int, Counter[str]] = {g[0]: Counter(items[i].document.id for i in g) for g in pairs.groups}
     blocked: dict[int, set[int]] = defaultdict(set)
     for i, j in pairs.cannot_link:
         blocked[i].add(j)
         blocked[j].add(i)
+
+    def cross(a: int, b: int) -> int:
+        small, large = (docs[a], docs[b]) if len(docs[a]) <= len(docs[b]) else (docs[b], docs[a])
+        return len(members[a]) * len(members[b]) - sum(c * large[d] for d, c in small.items() if d in large)
+
     links: dict[int, dict[int, float]] = defaultdict(dict)
     heap: list[tuple[float, int, int]] = []
     for (i, j), s in sorted(pairs.scores.items()):
-        links[i][j] = links[j][i] = s
+        links[i][j] = links[j][i] = s * cross(i, j)
         if s >= threshold:
             heap.append((-s, i, j))
     heapq.heapify(heap)
 
     def link(a: int, b: int) -> float:
-        cross = len(members[a]) * len(members[b]) - sum(c * docs[b][d] for d, c in docs[a].items())
-        return links[a].get(b, 0.0) / cross if cross else 0.0
+        n = cross(a, b)
+        return links[a].get(b, 0.0) / n if n else 0.0
 
     while heap:
         neg, a, b = heapq.heappop(heap)
@@ -155,9 +182,12 @@ def agglomerate(items: Sequence[ClaimItem], pairs: PairScores, threshold: float)
     return [sorted(m) for _, m in sorted(members.items())]
 
 
-def _representative(group: Sequence[int], items: Sequence[ClaimItem], scores: dict[tuple[int, int], float]) -> int:
+def _representative(group: Sequence[int], items: Sequence[ClaimItem], pairs: PairScores, first: dict[int, int]
+                    ) -> int:
+    """The member most similar to the others (ties: shorter text, then smaller IRI); ``first``: item -> group."""
+
     def centrality(i: int) -> float:
-        return sum(scores.get((min(i, j), max(i, j)), 0.0) for j in group if j != i)
+        return sum(pairs.score(first[i], first[j]) for j in group if j != i)
 
     return min(group, key=lambda i: (-centrality(i), len(items[i].claim.text), items[i].claim.id))
 
@@ -182,6 +212,7 @@ def cluster_claims(
             against[a].add(b)
             against[b].add(a)
     cache: ShingleCache = {}
+    first = {i: g[0] for g in pairs.groups for i in g}
     clusters: list[ClaimCluster] = []
     for group in groups:
         cid = cluster_of[group[0]]
@@ -201,7 +232,7 @@ def cluster_claims(
         clusters.append(
             ClaimCluster(
                 id=cid,
-                label=items[_representative(group, items, pairs.scores)].claim.text,
+                label=items[_representative(group, items, pairs, first)].claim.text,
                 members=tuple(sorted(items[i].claim.id for i in group)),
                 sources=len({s.id for s in sources}),
                 independent_sources=indep.count if indep else 1,
