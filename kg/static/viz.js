@@ -429,6 +429,12 @@
     legend.appendChild(li);
     legendItems[t.name] = b;
   });
+  var legendToggle = document.getElementById("kg-legend-toggle");
+  legendToggle.addEventListener("click", function () {
+    var open = legendToggle.getAttribute("aria-expanded") !== "true";
+    legendToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    document.getElementById("kg-legend-body").hidden = !open;
+  });
   document.getElementById("kg-types-all").addEventListener("click", function () { state.hidden.clear(); refreshFilters(); });
   document.getElementById("kg-types-none").addEventListener("click", function () {
     data.types.forEach(function (t) { state.hidden.add(t.name); }); refreshFilters();
