@@ -16,7 +16,7 @@ from pathlib import Path
 import pyshacl
 import rdflib
 import rdflib.plugins.sparql
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.config import ONTOLOGY_NS, Settings
@@ -24,6 +24,14 @@ from kg.consistency import DEFAULT_SAMPLE, check_consistency
 from kg.errors import ValidationRunError
 from kg.iris import Iris
 from kg.store import GRAPH_FILE
+from kg.validate_checks import (
+    Finding,
+    declared_terms,
+    document_graph_findings,
+    relation_properties,
+    text_findings,
+    vocabulary_findings,
+)
 from kg.vocab import PREFIXES
 
 SHAPES_FILE = "shapes.ttl"
@@ -33,18 +41,6 @@ _SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 _KG = rdflib.Namespace(ONTOLOGY_NS)
 _GRAPH_SUFFIX = re.compile(r"^(?P<base>.+/)graph/(?:ontology|cross|doc/.+)$")
 _IRI_IN_TEXT = re.compile(r"https?://[^\s,()'\"<>]+")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong: the offending node, the shape or check it breaks, and what is wrong."""
-
-    focus: str
-    shape: str
-    message: str
-    path: str | None = None
-    value: str | None = None
-    severity: str = "violation"  # "violation" | "warning"
 
 
 @dataclass(frozen=True)
@@ -196,65 +192,6 @@ def shacl_findings(data: rdflib.Graph, shapes: rdflib.Graph, short: Shortener) -
     return findings
 
 
-def relation_properties(ontology: rdflib.Graph) -> frozenset[rdflib.URIRef]:
-    """kg:relatedTo and every property below it: the relations between entities that documents assert."""
-    found = {_KG.relatedTo}
-    frontier = [_KG.relatedTo]
-    while frontier:
-        prop = frontier.pop()
-        for sub in ontology.subjects(RDFS.subPropertyOf, prop):
-            if isinstance(sub, rdflib.URIRef) and sub not in found:
-                found.add(sub)
-                frontier.append(sub)
-    return frozenset(found)
-
-
-def evidence_findings(
-    dataset: rdflib.Dataset, relations: frozenset[rdflib.URIRef], base: str, short: Shortener
-) -> list[Finding]:
-    """Each relation triple in a document's graph needs a kg:RelationAssertion for it in that same graph."""
-    findings = []
-    doc_graphs = f"{base}graph/doc/"
-    for context in dataset.graphs():
-        if not str(context.identifier).startswith(doc_graphs):
-            continue
-        supported = set()
-        for node in context.subjects(RDF.type, _KG.RelationAssertion):
-            supported.add(
-                (context.value(node, RDF.subject), context.value(node, RDF.predicate), context.value(node, RDF.object))
-            )
-        for s, p, o in context:
-            if p in relations and (s, p, o) not in supported:
-                findings.append(
-                    Finding(
-                        focus=short(s), shape="kgsh:DocumentRelationEvidence", path=short(p), value=short(o),
-                        message=f"the graph {short(context.identifier)} asserts this relation without a "
-                        "kg:RelationAssertion giving its evidence in that document",
-                    )
-                )  # fmt: skip
-    return findings
-
-
-def declared_terms(ontology: rdflib.Graph) -> frozenset[str]:
-    return frozenset(str(s) for s in ontology.subjects() if str(s).startswith(ONTOLOGY_NS))
-
-
-def vocabulary_findings(data: rdflib.Graph, declared: frozenset[str], short: Shortener) -> list[Finding]:
-    """Every kg: class, property or individual the graph uses is declared in kg.ttl."""
-    used: dict[str, Node] = {}
-    for s, p, o in data:
-        for term in (p, o) if p in (RDF.type, RDF.predicate) or str(p).startswith(ONTOLOGY_NS) else (p,):
-            if isinstance(term, rdflib.URIRef) and str(term).startswith(ONTOLOGY_NS) and str(term) not in declared:
-                key = str(term)
-                if key not in used or s.n3() < used[key].n3():
-                    used[key] = s
-    return [
-        Finding(focus=short(node), shape="kgsh:DeclaredVocabulary", value=short(rdflib.URIRef(term)),
-                message=f"{short(rdflib.URIRef(term))} is used but not declared in ontology/{ONTOLOGY_FILE}")
-        for term, node in sorted(used.items())
-    ]  # fmt: skip
-
-
 def validate_dataset(
     dataset: rdflib.Dataset, settings: Settings, source: str = "", sample: int = DEFAULT_SAMPLE
 ) -> ValidationReport:
@@ -265,14 +202,14 @@ def validate_dataset(
     shapes = _graph(Path(settings.ontology_dir) / SHAPES_FILE)
     data = union(dataset)
     findings = shacl_findings(data, shapes, short)
-    findings += evidence_findings(dataset, relation_properties(ontology), base, short)
+    findings += text_findings(data, short)
+    findings += document_graph_findings(dataset.graphs(), relation_properties(ontology), f"{base}graph/doc/", short)
     findings += vocabulary_findings(data, declared_terms(ontology), short)
     consistency = check_consistency(ontology, data, sample)
-    findings += [
-        Finding(focus=short(rdflib.URIRef(i.focus)) if i.focus else "(ontology)", shape="owl2rl:consistency",
-                message=short.text(i.message))
-        for i in consistency.inconsistencies
-    ]  # fmt: skip
+    for i in consistency.inconsistencies:
+        also = f" (and {i.similar} more node(s) like it)" if i.similar else ""
+        focus = short(rdflib.URIRef(i.focus)) if i.focus else "(ontology)"
+        findings.append(Finding(focus=focus, shape="owl2rl:consistency", message=short.text(i.message) + also))
     unique = sorted(set(findings), key=lambda f: (f.focus, f.shape, f.path or "", f.value or "", f.message))
     return ValidationReport(
         source=source, findings=tuple(unique), triples=len(data), graphs=sum(1 for c in dataset.graphs() if len(c)),

@@ -127,7 +127,29 @@ def test_entity_classes_are_the_linkable_ones(onto: rdflib.Graph) -> None:
 def test_ontology_and_seed_are_consistent_under_owl2_rl(onto: rdflib.Graph) -> None:
     result = check_consistency(onto, ontology_graph(Settings()), limit=100_000)
     assert result.inconsistencies == ()
-    assert result.sampled == result.available > 1000
+    assert 0 < result.sampled < result.available and result.available > 1000
+
+
+def test_no_property_restrictions_so_signature_sampling_stays_complete(onto: rdflib.Graph) -> None:
+    """kg.consistency reasons over one node per (types, properties used) signature; restrictions would make
+    a node's inferred classes depend on its neighbours' and break that."""
+    for prop in (OWL.onProperty, OWL.allValuesFrom, OWL.someValuesFrom, OWL.hasValue, OWL.hasSelf, OWL.hasKey,
+                 OWL.propertyChainAxiom, OWL.inverseOf, OWL.InverseFunctionalProperty):  # fmt: skip
+        assert not list(onto.triples((None, prop, None))) and not list(onto.subjects(RDF.type, prop)), prop
+
+
+def test_sampling_finds_a_contradiction_shared_by_many_nodes(onto: rdflib.Graph) -> None:
+    data = ontology_graph(Settings())
+    for i in range(30):
+        data.add((rdflib.URIRef(f"urn:x:model{i:02d}"), RDF.type, KG.Model))
+    for i in range(5):  # five models wrongly said to be based somewhere: models are not organisations
+        data.add(
+            (rdflib.URIRef(f"urn:x:model{i:02d}"), KG.basedIn, rdflib.URIRef("https://policy-kg.org/id/entity/china"))
+        )
+    result = check_consistency(onto, data)
+    (found,) = result.inconsistencies
+    assert found.focus == "urn:x:model00" and found.similar == 4
+    assert "Organization" in found.message and "Model" in found.message
 
 
 def test_disjointness_makes_wrong_typing_inconsistent(onto: rdflib.Graph) -> None:

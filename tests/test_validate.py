@@ -3,6 +3,7 @@ with 0 / 1 / 2."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -23,6 +24,7 @@ KG = rdflib.Namespace("https://policy-kg.org/ns#")
 E = rdflib.Namespace("https://policy-kg.org/id/entity/")
 
 
+@functools.cache
 def report_for(name: str) -> ValidationReport:
     return validate_build(BROKEN / f"{name}.trig", Settings())
 
@@ -39,7 +41,7 @@ def test_mini_fixture_conforms(mini_trig: Path) -> None:
     assert report.conforms, format_text(report)
     assert report.findings == ()
     assert report.graphs == 3 and report.triples > 100
-    assert report.consistency_sampled == report.consistency_available > 0
+    assert 0 < report.consistency_sampled <= report.consistency_available
 
 
 def test_mini_with_the_full_ontology_and_seed_graph_conforms(mini_trig: Path) -> None:
@@ -50,12 +52,12 @@ def test_mini_with_the_full_ontology_and_seed_graph_conforms(mini_trig: Path) ->
         graph.add(triple)
     report = validate_dataset(dataset, Settings(), source="mini+seed")
     assert report.conforms, format_text(report)
-    assert report.consistency_sampled > 1000
+    assert report.consistency_available > 1000 > report.consistency_sampled > 0
 
 
-def test_report_is_deterministic(mini_trig: Path) -> None:
-    first = format_text(report_for("claim-without-selector"))
-    assert first == format_text(report_for("claim-without-selector"))
+def test_report_is_deterministic() -> None:
+    path = BROKEN / "claim-without-selector.trig"
+    assert format_text(validate_build(path, Settings())) == format_text(validate_build(path, Settings()))
 
 
 # --- broken fixtures fail for the right reason -------------------------------------------------------
@@ -122,10 +124,7 @@ EXPECTED = {
     "entity-without-label": {("e:alibaba", "kgsh:Entity-prefLabel")},
     "entity-two-types": {("e:deepseek", "kgsh:Entity-type")},
     "relation-without-evidence": {("e:qwen", "kgsh:DocumentRelationEvidence")},
-    "selector-offsets-wrong": {
-        ("claim:news/a/0-64", "kgsh:Claim-evidence"),
-        ("claim:news/a/0-64/target", "kgsh:Evidence-quoteMatchesText"),
-    },
+    "selector-offsets-wrong": {("claim:news/a/0-64/target", "kgsh:Evidence-quoteMatchesText")},
     "claim-bad-modality": {
         ("claim:news/a/65-118", "kgsh:Claim-modality"),
         ("claim:news/a/65-118", "kgsh:DeclaredVocabulary"),
