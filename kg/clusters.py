@@ -92,11 +92,11 @@ def score_pairs(items: Sequence[ClaimItem], params: ClusterParams) -> tuple[Pair
 
     Claims with identical features (a syndicated copy repeats the sentence) form one group and are scored once.
     Each group is compared with at most ``max_candidates`` others: those sharing the most IDF weight with it."""
-    weights = TermWeights.fit(it.features for it in items)
     by_features: dict[ClaimFeatures, list[int]] = {}
     for i, it in enumerate(items):
         by_features.setdefault(it.features, []).append(i)
     groups = sorted(tuple(g) for g in by_features.values())
+    weights = TermWeights.fit(items[g[0]].features for g in groups)  # copies do not make their words common
     docs = {g[0]: frozenset(items[i].document.id for i in g) for g in groups}
     postings: dict[str, list[int]] = defaultdict(list)
     for g in groups:
@@ -148,16 +148,16 @@ def agglomerate(items: Sequence[ClaimItem], pairs: PairScores, threshold: float)
         return len(members[a]) * len(members[b]) - sum(c * large[d] for d, c in small.items() if d in large)
 
     links: dict[int, dict[int, float]] = defaultdict(dict)
-    heap: list[tuple[float, int, int]] = []
     for (i, j), s in sorted(pairs.scores.items()):
         links[i][j] = links[j][i] = s * cross(i, j)
-        if s >= threshold:
-            heap.append((-s, i, j))
-    heapq.heapify(heap)
 
     def link(a: int, b: int) -> float:
         n = cross(a, b)
         return links[a].get(b, 0.0) / n if n else 0.0
+
+    # every entry holds link() as computed when pushed: an entry whose value differs now is stale
+    heap = [(-link(i, j), i, j) for i, j in sorted(pairs.scores) if link(i, j) >= threshold]
+    heapq.heapify(heap)
 
     while heap:
         neg, a, b = heapq.heappop(heap)

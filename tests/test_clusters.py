@@ -241,3 +241,14 @@ def test_double_negatives_assert_and_intensifiers_do_not_negate() -> None:
     assert is_negated("Qwen has not overtaken Llama in downloads.")
     assert is_negated("DeepSeek never received government funding.")
     assert is_negated("It did not stop there, and Qwen has not overtaken Llama.")
+
+
+def test_a_story_syndicated_to_many_outlets_is_one_cluster_and_one_independent_source() -> None:
+    copies = [make_extraction(f"news/copy-{n:03d}", [RIVAL_A, ENGAGE_A, DOWNLOADS], publisher=f"Outlet {n}",
+                              title="Chinese open models now rival US ones, Stanford report finds",
+                              header=f"Outlet {n}. ") for n in range(120)]
+    other = make_extraction("news/outlet-b", [RIVAL_B, USED], publisher="Outlet B")
+    clusters = cluster_claims([*copies, other], IRIS)
+    rival = cluster_of(clusters, "rivaling those", [other])
+    assert (rival.sources, rival.independent_sources) == (121, 2)
+    assert len(clusters) == 4  # rivalry, engagement, downloads, "widely used"
