@@ -17,6 +17,7 @@ from kg.consistency import check_consistency
 from kg.errors import ValidationRunError
 from kg.seed import ontology_graph
 from kg.validate import Finding, ValidationReport, format_text, load_build, validate_build, validate_dataset
+from tests.build_fixtures import Built, sample_build  # noqa: F401  (session fixture: the sample corpus, built once)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BROKEN = FIXTURES / "shapes"
@@ -247,3 +248,22 @@ def test_cli_help_has_an_example() -> None:
     result = CliRunner().invoke(main, ["validate", "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and "kg validate build/" in result.output
+
+
+# --- a real build of the sample corpus --------------------------------------------------------------
+
+
+def test_the_sample_corpus_build_conforms_and_uses_only_declared_terms(sample_build: Built) -> None:  # noqa: F811
+    """The real pipeline (spaCy, extraction, kg build) on corpus/: what the code emits is what the ontology says."""
+    report = validate_build(sample_build.out, Settings())
+    assert report.conforms, format_text(report)
+    assert report.graphs >= 10 and report.triples > 5000
+    dataset = load_build(sample_build.out)
+    declared = {str(s) for s in rdflib.Graph().parse(Settings().ontology_dir / "kg.ttl").subjects()}
+    used = set()
+    for _s, p, o, _g in dataset.quads((None, None, None, None)):
+        used |= {str(t) for t in (p, o) if isinstance(t, rdflib.URIRef) and str(t).startswith(str(KG))}
+    assert len(used) > 40
+    assert not used - declared, sorted(used - declared)
+    types = {str(o) for o in dataset.objects(None, rdflib.RDF.type) if str(o).startswith(str(KG))}
+    assert {str(KG[c]) for c in ("Document", "Claim", "Mention", "RelationAssertion", "Lab", "Model")} <= types
