@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -156,7 +157,9 @@ def main() -> None:
     print(f"synthetic store: {args.nodes:,} entities, {n_edges:,} relations, {len(store):,} quads "
           f"({time.perf_counter() - started:.1f} s)")
 
-    results: dict[str, Any] = {"nodes": args.nodes, "relations": n_edges}
+    # the machine is shared: record how busy it was, the numbers scale with it
+    results: dict[str, Any] = {"nodes": args.nodes, "relations": n_edges, "cpus": os.cpu_count(),
+                               "load_avg_start": round(os.getloadavg()[0], 1)}
     started = time.perf_counter()
     data = read_graph(store)
     results["read_store_s"] = round(time.perf_counter() - started, 2)
@@ -179,6 +182,7 @@ def main() -> None:
     results["from_nx_over_direct"] = round(slow / max(fast, 1e-9), 1)
 
     results["browser"] = browser_times(pages, args.repeats)
+    results["load_avg_end"] = round(os.getloadavg()[0], 1)
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results" / "viz_bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
