@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from kg.config import ONTOLOGY_DIR, ONTOLOGY_NS, Settings
 from kg.consistency import check_consistency
@@ -92,7 +93,8 @@ def test_every_term_has_a_label_and_a_one_line_comment(onto: rdflib.Graph) -> No
 
 def test_classes_and_relations_align_to_the_standards(onto: rdflib.Graph) -> None:
     def aligned(term: rdflib.URIRef, links: tuple[rdflib.URIRef, ...]) -> bool:
-        seen, frontier = set(), [term]
+        seen: set[Node] = set()
+        frontier: list[Node] = [term]
         while frontier:
             node = frontier.pop()
             for link in links:
