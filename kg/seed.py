@@ -220,9 +220,10 @@ def _check_aliases(entities: list[SeedEntity], where: dict[str, Path]) -> None:
         undeclared = [e for e in ents if form not in {a.casefold() for a in e.ambiguous}]
         if undeclared:
             names = ", ".join(f"e:{e.key} ({where[e.key].name})" for e in ents)
+            spelled = next(f for f in undeclared[0].surface_forms if f.casefold() == form)
             raise InputError(
-                f"{where[undeclared[0].key]}: label {form!r} is shared by {names}; rename it or declare "
-                f'kg:ambiguousLabel "{form}" on every entity that has it'
+                f"{where[undeclared[0].key]}: label {spelled!r} is shared by {names}; rename it or declare "
+                f'kg:ambiguousLabel "{spelled}" on every entity that has it'
             )
 
 
