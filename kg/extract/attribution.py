@@ -17,7 +17,7 @@ from typing import Any
 from spacy.tokens import Token
 
 from kg.extract.modality import negation_cue
-from kg.extract.spans import Located, MentionIndex, is_a, pattern_data
+from kg.extract.spans import Located, MentionIndex, TokenView, is_a, pattern_data
 from kg.records import Entity
 from kg.seed import SeedKB
 
@@ -294,10 +294,13 @@ def _np_end(tok: Token) -> int:
 class Attributor:
     """Finds the source cue of a claim span (tokens ``first..last``) of one doc."""
 
-    def __init__(self, resolver: SourceResolver, quoted: Sequence[bool]) -> None:
+    def __init__(self, resolver: SourceResolver, quoted: Sequence[bool], view: TokenView) -> None:
         self.resolver = resolver
         self.lex = resolver.lex
         self.quoted = quoted  # per token: inside a quotation?
+        self.view = view
+        self._first_words = {p[0] for p in self.lex.source_preps}
+        self._backward_lemmas = {p[0] for p in self.lex.backward if p[0] != "be"}
 
     def find(self, first: int, last: int, doc_tokens: Any) -> Source | None:
         found = self._source_preposition(first, last, doc_tokens)
@@ -307,12 +310,13 @@ class Attributor:
 
     # "according to X" ------------------------------------------------------------------------------
     def _source_preposition(self, first: int, last: int, doc: Any) -> Source | None:
+        lower = self.view.lower
         for i in range(first, last + 1):
-            if self.quoted[i]:
+            if self.quoted[i] or lower[i] not in self._first_words:
                 continue
             for phrase in self.lex.source_preps:
                 end = i + len(phrase) - 1
-                if end >= last or any(doc[i + k].lower_ != w for k, w in enumerate(phrase)):
+                if end >= last or any(lower[i + k] != w for k, w in enumerate(phrase)):
                     continue
                 prep = doc[end]
                 heads = [c for c in prep.children if c.dep_ in ("pobj", "dobj")]
@@ -373,10 +377,11 @@ class Attributor:
 
     def _verb_cue(self, first: int, last: int, doc: Any) -> Source | None:
         candidates: list[tuple[int, int, Source]] = []
+        lemmas, lowers, verbs, forms = self.view.lemma, self.view.lower, self.lex.verbs, self.lex.forms
         for i in range(first, last + 1):
-            tok = doc[i]
-            if self.quoted[i]:
+            if self.quoted[i] or (lemmas[i] not in verbs and lowers[i] not in forms):
                 continue
+            tok = doc[i]
             lemma = self._is_cue(tok, doc, last)
             if lemma is None or not _main_clause(tok, first, last):
                 continue
@@ -442,6 +447,8 @@ class Attributor:
     # "This assessment comes from X" -----------------------------------------------------------------
     def _backward_cue(self, first: int, last: int, doc: Any) -> Source | None:
         for i in range(first, last + 1):
+            if self.view.lemma[i] not in self._backward_lemmas:
+                continue
             tok = doc[i]
             for phrase in self.lex.backward:
                 if tok.lemma_.lower() != phrase[0] or phrase[0] == "be":

@@ -21,7 +21,7 @@ from functools import lru_cache
 from spacy.tokens import Doc, Token
 
 from kg.extract.attribution import claim_lexicon
-from kg.extract.spans import Located, MentionIndex, Unit, units
+from kg.extract.spans import Located, MentionIndex, TokenView, Unit, units
 from kg.seed import SeedKB
 
 TERMINAL = frozenset({".", "!", "?", "…", "”", '"', "’", "'", ")", "»", ":"})
@@ -57,7 +57,7 @@ def _patterns() -> tuple[tuple[re.Pattern[str], ...], re.Pattern[str]]:
 
 
 def _text(doc: Doc, first: int, last: int) -> str:
-    return doc.text[doc[first].idx : doc[last].idx + len(doc[last].text)]
+    return str(doc[first : last + 1].text)
 
 
 def _merged(doc: Doc, found: list[Unit], quoted: list[bool]) -> list[Unit]:
@@ -67,7 +67,7 @@ def _merged(doc: Doc, found: list[Unit], quoted: list[bool]) -> list[Unit]:
     merged: list[Unit] = []
     for unit in found:
         head = doc[unit.first]
-        starts_low = head.text[:1].islower() and not bullet.match(doc.text[head.idx : head.idx + 3])
+        starts_low = head.text[:1].islower() and not bullet.match(doc[head.i : head.i + 2].text)
         closes = head.text in CLOSING_QUOTES and quoted[head.i] and head.i > 0 and quoted[head.i - 1]
         if merged and merged[-1].paragraph == unit.paragraph and (starts_low or closes):
             merged[-1] = replace(merged[-1], last=unit.last)
@@ -206,7 +206,9 @@ def _strip_label(doc: Doc, first: int, last: int) -> int:
     return first
 
 
-def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> tuple[list[Candidate], Credit | None]:
+def candidates(
+    doc: Doc, index: MentionIndex, seed: SeedKB, quoted: list[bool]
+) -> tuple[list[Candidate], Credit | None]:
     """Claim candidates of ``doc`` in text order, and the credit of the whole piece.
 
     A credit alone on the last line of the text credits the whole piece (it is not spread to a paragraph).
@@ -214,7 +216,6 @@ def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> tuple[list[Candid
     navigation, bullet = _patterns()
     lex = claim_lexicon().raw
     found: list[Candidate] = []
-    quoted = quoted_tokens(doc)
     merged = _merged(doc, units(doc), quoted)
     per_paragraph: dict[int, int] = {}
     for unit in merged:
@@ -225,7 +226,7 @@ def candidates(doc: Doc, index: MentionIndex, seed: SeedKB) -> tuple[list[Candid
             continue
         first, last = unit.first, unit.last
         bulleted = False
-        marker = bullet.match(doc.text[doc[first].idx : doc[first].idx + 6])
+        marker = bullet.match(doc[first : first + 3].text)
         if marker:
             bulleted = True
             while first <= last and doc[first].idx < doc[unit.first].idx + marker.end():
@@ -279,24 +280,23 @@ def _spread_credits(found: list[Candidate]) -> list[Candidate]:
     return spread
 
 
-def quoted_tokens(doc: Doc) -> list[bool]:
-    """Per token: inside a quotation (curly or straight double quotes, paired within a paragraph)."""
-    inside = [False] * len(doc)
+def quoted_tokens(view: TokenView) -> list[bool]:
+    """Per token: inside a quotation (curly or straight double quotes; an unclosed one ends with its paragraph)."""
+    inside = [False] * len(view.lower)
     open_at: int | None = None
-    for tok in doc:
-        text = tok.text
-        if tok.is_space and "\n" in text:
-            if open_at is not None:  # an unclosed quote runs to the end of its paragraph
-                for i in range(open_at, tok.i):
-                    inside[i] = True
+    for i, text in enumerate(view.lower):
+        if view.space[i] and "\n" in text:
+            if open_at is not None:
+                for k in range(open_at, i):
+                    inside[k] = True
             open_at = None
             continue
         if text in ("“", "«") or (text == '"' and open_at is None):
-            open_at = tok.i
+            open_at = i
         elif text in ("”", "»") or (text == '"' and open_at is not None):
             if open_at is not None:
-                for i in range(open_at, tok.i + 1):
-                    inside[i] = True
+                for k in range(open_at, i + 1):
+                    inside[k] = True
             open_at = None
     return inside
 

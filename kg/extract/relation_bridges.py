@@ -118,7 +118,7 @@ def _possessed_after(ctx: Context, loc: Located, mentions: list[Located], pos: i
     if pos + 1 >= len(mentions):
         return loc
     nxt = mentions[pos + 1]
-    text = ctx.doc.text
+    text = ctx.text
     between = text[ctx.doc[loc.last].idx + len(ctx.doc[loc.last].text) : ctx.doc[nxt.first].idx]
     if POSSESSIVE_BRIDGE.fullmatch(between):
         return nxt
@@ -131,7 +131,7 @@ COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as)
 def _coordinated(ctx: Context, mentions: list[Located], pos: int) -> list[Located]:
     """The mention at ``pos`` and those coordinated after it ("in Zhipu AI and MiniMax", "X, Y and Z")."""
     found = [mentions[pos]]
-    text = ctx.doc.text
+    text = ctx.text
     while pos + 1 < len(mentions):
         cur, nxt = mentions[pos], mentions[pos + 1]
         gap = text[ctx.doc[cur.last].idx + len(ctx.doc[cur.last].text) : ctx.doc[nxt.first].idx]
@@ -145,7 +145,7 @@ def _coordinated(ctx: Context, mentions: list[Located], pos: int) -> list[Locate
 def bridge_relations(ctx: Context, unit: Unit) -> None:
     """Apply every bridge rule to each pair of neighbouring mentions in one sentence unit."""
     rules = bridge_rules()
-    text = ctx.doc.text
+    text = ctx.text
     max_chars = int(ctx.data.raw["max_bridge_chars"])
     mentions = ctx.index.in_range(unit.first, unit.last)
     unit_start = ctx.doc[unit.first].idx

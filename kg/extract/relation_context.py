@@ -123,12 +123,22 @@ class Found:
 class Context:
     """Everything the rules read about one doc, and the relations found so far (in text order)."""
 
-    def __init__(self, doc: Doc, document: Document, entities: Sequence[Entity], offset: int) -> None:
+    def __init__(
+        self, doc: Doc, document: Document, entities: Sequence[Entity], offset: int, text: str | None = None
+    ) -> None:
         self.doc = doc
         self.document = document
         self.offset = offset
         self.data = relation_data()
-        self.index = MentionIndex(doc, entities, offset)
+        self.text: str = doc.text if text is None else text  # Doc.text rebuilds the string on every access
+        self.index = MentionIndex(doc, entities, offset, self.text)
+        # one pass over the tokens: rules test these plain lists before touching Token objects
+        self.lemmas: list[str] = []
+        self.lowers: list[str] = []
+        for tok in doc:
+            self.lemmas.append(tok.lemma_.lower())
+            self.lowers.append(tok.lower_)
+        self._unit_hedge: dict[int, bool] = {}
         self.units = units(doc)
         self._unit_of: list[int] = [-1] * len(doc)
         for unit in self.units:
@@ -145,6 +155,18 @@ class Context:
     def same_unit(self, *toks: Token) -> bool:
         ids = {self._unit_of[t.i] for t in toks}
         return len(ids) == 1 and -1 not in ids
+
+    def unit_text(self, unit: Unit) -> str:
+        doc = self.doc
+        return self.text[doc[unit.first].idx : doc[unit.last].idx + len(doc[unit.last])]
+
+    def unit_hedged(self, unit: Unit) -> bool:
+        """Whether the sentence carries a hedging phrase ("according to people familiar with ...")."""
+        if unit.index not in self._unit_hedge:
+            from kg.extract.modality import phrase_hedge
+
+            self._unit_hedge[unit.index] = phrase_hedge(self.unit_text(unit)) is not None
+        return self._unit_hedge[unit.index]
 
     def is_question(self, unit: Unit) -> bool:
         return self.doc[unit.last].text == "?" or (

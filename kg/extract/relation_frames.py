@@ -25,7 +25,7 @@ from typing import Any
 
 from spacy.tokens import Token
 
-from kg.extract.modality import hedge_cue, negation_cue, phrase_hedge
+from kg.extract.modality import hedge_cue, negation_cue
 from kg.extract.relation_context import Context, Resolved, relation_data
 from kg.extract.relation_roles import agents, grammatical_subjects, is_passive, patients, prep_objects
 from kg.extract.spans import Unit, is_a, with_conjuncts
@@ -162,9 +162,7 @@ def modality_factor(ctx: Context, v: Token, unit: Unit) -> float | None:
     """None when ``v`` is negated or (unless ``keep_hedged``) hedged; else the confidence factor."""
     if negation_cue(v) is not None:
         return None
-    hedged = hedge_cue(v, include_conjuncts=False) is not None
-    if not hedged:
-        hedged = phrase_hedge(ctx.doc[unit.first : unit.last + 1].text) is not None
+    hedged = hedge_cue(v, include_conjuncts=False) is not None or ctx.unit_hedged(unit)
     if not hedged:
         return 1.0
     return ctx.data.hedge_factor if ctx.data.keep_hedged else None
@@ -244,6 +242,8 @@ def _mistagged_verb(ctx: Context, v: Token, unit: Unit) -> bool:
 def verb_relations(ctx: Context, unit: Unit) -> None:
     table = verb_frames()
     for i in range(unit.first, unit.last + 1):
+        if ctx.lemmas[i] not in table:
+            continue
         v = ctx.doc[i]
         verbal = v.pos_ in ("VERB", "AUX") or v.tag_ in ("VBN", "VBD", "VBG", "VBZ", "VBP", "VB")
         if not verbal and not _mistagged_verb(ctx, v, unit):
@@ -301,6 +301,8 @@ def nominal_relations(ctx: Context, unit: Unit) -> None:
     table = nominal_frames()
     light = frozenset(relation_data().raw["light_verbs"])
     for i in range(unit.first, unit.last + 1):
+        if ctx.lemmas[i] not in table:
+            continue
         n = ctx.doc[i]
         frames = table.get(n.lemma_.lower()) if n.pos_ in ("NOUN", "PROPN") else None
         if not frames or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in n.children):

@@ -69,7 +69,7 @@ def possessive_relations(ctx: Context, unit: Unit) -> None:
                     owners.append(owner)
         if pos > 0 and not owners and mentions[pos - 1].last < loc.first:
             prev = mentions[pos - 1]
-            between = ctx.doc.text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[loc.first].idx]
+            between = ctx.text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[loc.first].idx]
             if POSSESSIVE_GAP.fullmatch(between):
                 owners.append(Resolved(prev.entity, prev.first, prev.last))
         seen: set[str] = set()
@@ -150,8 +150,10 @@ def _role(ctx: Context, role: RoleClass, holder: Located, r: Token, unit: Unit) 
 def report_relations(ctx: Context, unit: Unit) -> None:
     """"a report by Stanford University", "the Stanford University report": who published a report reference."""
     for i in range(unit.first, unit.last + 1):
+        if ctx.lemmas[i] not in ctx.data.report_nouns:
+            continue
         r = ctx.doc[i]
-        if r.lemma_.lower() not in ctx.data.report_nouns or r.pos_ != "NOUN":
+        if r.pos_ != "NOUN":
             continue
         report = ctx.resolve(r)
         if report is None or not is_a(report.entity.type, ["Report"]):
@@ -181,7 +183,10 @@ def collaboration_relations(ctx: Context, unit: Unit) -> None:
     raw = ctx.data.raw
     production = frozenset(raw["production_verbs"])
     phrases = [tuple(p) for p in raw["collaboration_pps"]]
+    heads = {p[1] if len(p) == 3 else p[0] for p in phrases}
     for i in range(unit.first, unit.last + 1):
+        if ctx.lowers[i] not in heads:
+            continue
         tok = ctx.doc[i]
         found = _collaboration_at(tok, phrases)
         if found is None:

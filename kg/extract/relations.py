@@ -48,9 +48,10 @@ def extract_relations(
     symmetry with the other stages: entity IRIs come from ``entities``.
     """
     del iris  # relation IRIs are minted when the graph is written (Iris.relation)
-    if document.text[offset : offset + len(doc.text)] != doc.text:
+    text = doc.text
+    if document.text[offset : offset + len(text)] != text:
         raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
-    ctx = Context(doc, document, entities, offset)
+    ctx = Context(doc, document, entities, offset, text)
     for unit in ctx.units:
         if ctx.is_question(unit):
             continue

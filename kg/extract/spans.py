@@ -12,6 +12,7 @@ whatever the parser's sentence boundaries say.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -92,10 +93,11 @@ class MentionIndex:
     (no two overlap: longest first, then earliest), ``all`` every mention in text order.
     """
 
-    def __init__(self, doc: Doc, entities: Sequence[Entity], offset: int = 0) -> None:
+    def __init__(self, doc: Doc, entities: Sequence[Entity], offset: int = 0, text: str | None = None) -> None:
         self.doc = doc
         self.offset = offset
-        end_char = offset + len(doc.text)
+        self.text = doc.text if text is None else text  # Doc.text rebuilds the string on every access
+        end_char = offset + len(self.text)
         candidates: list[tuple[int, int, str, Entity, Mention]] = []
         for ent in entities:
             for m in ent.mentions:
@@ -123,6 +125,8 @@ class MentionIndex:
                     outer[i] = loc
         self.mentions: tuple[Located, ...] = tuple(sorted(top, key=lambda loc: loc.first))
         self.all: tuple[Located, ...] = tuple(sorted(every, key=lambda loc: (loc.first, -loc.last)))
+        self._top_firsts = [loc.first for loc in self.mentions]
+        self._all_firsts = [loc.first for loc in self.all]
         counts: dict[str, int] = {}
         for loc in self.all:
             counts[loc.entity.id] = counts.get(loc.entity.id, 0) + 1
@@ -135,8 +139,10 @@ class MentionIndex:
     def in_range(self, first: int, last: int, *, nested: bool = False) -> list[Located]:
         """Mentions wholly inside tokens ``first..last`` (inclusive), in text order; outermost ones only unless
         ``nested``."""
-        pool = self.all if nested else self.mentions
-        return [loc for loc in pool if loc.first >= first and loc.last <= last]
+        pool, firsts = (self.all, self._all_firsts) if nested else (self.mentions, self._top_firsts)
+        lo = bisect.bisect_left(firsts, first)
+        hi = bisect.bisect_right(firsts, last)
+        return [loc for loc in pool[lo:hi] if loc.last <= last]
 
     def head_of(self, loc: Located) -> Token:
         """The syntactic head of a mention: its token whose head lies outside it (else the last token)."""
@@ -162,6 +168,21 @@ class MentionIndex:
         start = self.doc[first].idx
         end = self.doc[last].idx + len(self.doc[last].text)
         return start + self.offset, end + self.offset
+
+
+class TokenView:
+    """Plain per-token lists of one doc, read in a single pass: rules test these before creating Token objects
+    (each ``doc[i]`` builds a new Python object, and ``Doc.text`` rebuilds the whole string)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.text: str = doc.text
+        self.lower: list[str] = []
+        self.lemma: list[str] = []
+        self.space: list[bool] = []
+        for tok in doc:
+            self.lower.append(tok.lower_)
+            self.lemma.append(tok.lemma_.lower())
+            self.space.append(tok.is_space)
 
 
 @dataclass(frozen=True)
@@ -239,6 +260,7 @@ __all__ = [
     "ROOT_CLASSES",
     "Located",
     "MentionIndex",
+    "TokenView",
     "Unit",
     "children",
     "class_parents",
