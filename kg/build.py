@@ -304,10 +304,10 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         run.problem(problems + dangling_references(checked, entities, run.seed))
         clusters = cluster_claims(checked, run.iris)
         iris = run.iris
+        cross = canonical_lines(cross_graph(entities, clusters, iris, run.activity))
         special = [
             (iris.ontology_graph, run.prefixes.trig_block(iris.ontology_graph, canonical_lines(run.ontology))),
-            (iris.cross_graph, run.prefixes.trig_block(iris.cross_graph,
-                                                       canonical_lines(cross_graph(entities, clusters, iris)))),
+            (iris.cross_graph, run.prefixes.trig_block(iris.cross_graph, cross)),
         ]
         digests = run.write_trig(special, docs, keys)
         keys_by_graph = {iris.document_graph(d.id): keys[d.id] for d in docs}

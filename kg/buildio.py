@@ -22,7 +22,8 @@ from kg.errors import BuildError, InputError
 LOCK_FILE = ".kg-build.lock"
 TMP_MARK = ".tmp-"
 # What a build folder holds: a folder with none of these and other files in it is not a build folder.
-BUILD_NAMES = frozenset({"manifest.json", "graph.trig", "store", "store.d", "cache", "graph.html", LOCK_FILE})
+BUILD_NAMES = frozenset({"manifest.json", "graph.trig", "store", "store.d", "cache", "graph.html", "cite-index",
+                         LOCK_FILE})
 
 
 def _inside(child: Path, parent: Path) -> bool:

@@ -45,7 +45,9 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Activity:
-    """The extraction activity every document graph links to (``prov:wasGeneratedBy``)."""
+    """The extraction activity every document graph links to (``prov:wasGeneratedBy``); ``graph/cross`` describes
+    it once (type, tool version, configuration hash): a triple repeated in every document graph would come back
+    once per graph from queries over the union."""
 
     iri: str
     tool_version: str
@@ -126,11 +128,8 @@ class _Writer:
         self.add(d, KG.text, Literal(doc.text))
         if doc.page_starts:
             self.add(d, KG.pageStarts, Literal(" ".join(str(n) for n in doc.page_starts)))
-        act = URIRef(self.activity.iri)
+        act = URIRef(self.activity.iri)  # described once, in graph/cross
         self.add(d, PROV.wasGeneratedBy, act)
-        self.add(act, RDF.type, PROV.Activity)
-        self.add(act, KG.toolVersion, Literal(self.activity.tool_version))
-        self.add(act, KG.configHash, Literal(self.activity.config_hash))
         self.add(act, PROV.used, d)
 
     # --- mentions ---------------------------------------------------------------------------------------

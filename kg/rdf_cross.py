@@ -7,6 +7,7 @@
 * For every entity: each surface form a document used (``kg:surfaceForm``) and each merge with its rule
   (``kg:merge`` -> ``kg:Merge``); model versions ``kg:partOf`` their family.
 * Claim clusters (``kg.clusters``) with their members, source counts and contradictions.
+* The extraction activity (``prov:Activity`` with ``kg:toolVersion`` and ``kg:configHash``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rdflib.namespace import OWL, RDF, SKOS
+from rdflib.namespace import OWL, PROV, RDF, SKOS
 from rdflib.term import Literal, URIRef
 
 from kg.iris import Iris
-from kg.rdf import Vocabulary
+from kg.rdf import Activity, Vocabulary
 from kg.records import ClaimCluster, Extraction, Merge, Problem
 from kg.seed import QID_RE, WIKIDATA_NS, SeedKB
 from kg.trig import Triple
@@ -123,10 +124,16 @@ def dangling_references(extractions: Sequence[Extraction], entities: dict[str, C
     return tuple(problems)
 
 
-def cross_graph(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCluster], iris: Iris) -> list[Triple]:
-    """The triples of ``graph/cross``."""
+def cross_graph(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCluster], iris: Iris,
+                activity: Activity | None = None) -> list[Triple]:
+    """The triples of ``graph/cross`` (and the description of the extraction activity, when given)."""
     triples: list[Triple] = []
     add = triples.append
+    if activity is not None:
+        act = URIRef(activity.iri)
+        add((act, RDF.type, PROV.Activity))
+        add((act, KG.toolVersion, Literal(activity.tool_version)))
+        add((act, KG.configHash, Literal(activity.config_hash)))
     for iri, ent in entities.items():
         e = URIRef(iri)
         if not ent.in_seed:

@@ -102,9 +102,11 @@ def test_document_metadata_uses_dublin_core_prov_and_typed_literals(seed) -> Non
     assert g.value(d, KG.text) == Literal(TEXT)
     assert g.value(d, KG["format"]) == Literal("md")
     act = g.value(d, PROV.wasGeneratedBy)
-    assert act == URIRef(ACTIVITY.iri)
-    assert (act, RDF.type, PROV.Activity) in g
-    assert g.value(act, KG.toolVersion) == Literal("0.1.0") and g.value(act, KG.configHash) == Literal("abcd")
+    assert act == URIRef(ACTIVITY.iri) and (act, PROV.used, d) in g
+    assert (act, RDF.type, None) not in g  # described once, in graph/cross
+    cross = _graph(cross_graph({}, [], IRIS, ACTIVITY))
+    assert (act, RDF.type, PROV.Activity) in cross
+    assert cross.value(act, KG.toolVersion) == Literal("0.1.0") and cross.value(act, KG.configHash) == Literal("abcd")
     assert set(g.objects(d, KG.mentions)) == {URIRef(E + n) for n in ("alibaba", "qwen", "moonshot-ai")}
     assert (None, KG.pageStarts, None) not in g and (None, KG.page, None) not in g
 
