@@ -357,39 +357,41 @@ def test_cli_without_a_build_says_what_to_do(tmp_path: Path) -> None:
     assert "kg build" in str(result.exception) or "kg build" in result.output
 
 
-# --- the two seed articles, through the real extraction pipeline -------------------------------------------
+# --- the two seed articles, built together by `kg build` -----------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def seeds(seeds_dir: Path) -> tuple[list[Extraction], pyoxigraph.Store]:
+def seeds(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The seed articles built into a temporary folder, and each document's text by document IRI."""
+    from kg.build import BuildOptions, run_build
     from kg.config import Settings
     from kg.corpus import read_corpus
-    from kg.extract import extract_documents
 
     settings = Settings()
+    out = tmp_path_factory.mktemp("seeds") / "build"
+    run_build(BuildOptions(corpus=(seeds_dir,), out=out, progress=False), settings)
     documents = read_corpus([seeds_dir], settings).documents
     assert len(documents) == 2
-    extractions = list(extract_documents(documents, settings))
-    return extractions, graph_store(extractions, cluster_claims(extractions, IRIS))
+    return out, {IRIS.document(d.id): d.text for d in documents}
 
 
 @pytest.mark.slow
-def test_seeds_rivalry_claim_is_one_cluster_with_two_sources(seeds: tuple[list[Extraction], pyoxigraph.Store]
-                                                              ) -> None:
-    _extractions, store = seeds
-    answer = cite_store(store, "Chinese open models rival US models")
-    top = answer.results[0]
+def test_seeds_rivalry_claim_is_one_cluster_with_two_sources(seeds: tuple[Path, dict[str, str]]) -> None:
+    from kg.cite import cite
+
+    build, _texts = seeds
+    top = cite(build, "Chinese open models rival US models").results[0]
     assert (top.sources, top.independent_sources) == (2, 2)
     assert len({s.claim.document.iri for s in top.supports}) == 2
     assert all("rival" in s.claim.text for s in top.supports)
 
 
 @pytest.mark.slow
-def test_seeds_citing_digichina_returns_the_reports_findings(seeds: tuple[list[Extraction], pyoxigraph.Store]
-                                                             ) -> None:
-    extractions, store = seeds
-    texts = {IRIS.document(e.document.id): e.document.text for e in extractions}
-    answer = cite_store(store, "DigiChina", limit=20)
+def test_seeds_citing_digichina_returns_the_reports_findings(seeds: tuple[Path, dict[str, str]]) -> None:
+    from kg.cite import cite
+
+    build, texts = seeds
+    answer = cite(build, "DigiChina", limit=20)
     assert answer.mode == "entity" and answer.found
     findings = [s for r in answer.results for s in r.supports
                 if s.claim.attributed_to is not None and s.claim.attributed_to.type == "Report"]
@@ -399,6 +401,11 @@ def test_seeds_citing_digichina_returns_the_reports_findings(seeds: tuple[list[E
         for s in result.supports:
             q = s.claim.quote
             assert q is not None and texts[s.claim.document.iri][q.start:q.end] == q.exact
+    data = json.loads(render(answer, "json"))
+    for result in data["results"]:
+        for sup in result["supports"]:
+            q = sup["quote"]
+            assert texts[sup["document"]["iri"]][q["start"]:q["end"]] == q["exact"]
     schema = json.loads((FIXTURES / "csl-data.json").read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(schema).validate(json.loads(render(answer, "csl-json")))
     assert bibtexparser.loads(render(answer, "bibtex")).entries
