@@ -8,7 +8,9 @@ goes through the real pipeline: read the store -> select -> lay out -> write the
 opened from file:// in Debian's chromium; time-to-interactive is from navigation start until the first
 frame is drawn and the page script has wired search, filters and panel (``kgViz.ready``).
 
-Two baselines measured in the same run put the numbers in context:
+Three baselines measured in the same run put the numbers in context:
+- a bare vis-network page with the same nodes, edges and positions and physics off (no search, panel,
+  legend or filters): what the page costs on top of drawing the graph at all;
 - pyvis's own ``Network.from_nx`` on a smaller graph (it is quadratic; at 20,000 nodes it takes minutes),
   against our direct filling of pyvis's lists on that same graph;
 - the default ``--max-nodes`` page (2,000 entities) of the same store, against the uncapped page.
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -115,6 +118,31 @@ def from_nx_baseline(nodes: int, m: int, seed: int) -> tuple[float, float]:
     return slow, fast
 
 
+BARE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body,#g{height:100%;margin:0}</style>
+</head><body><div id="g"></div><script>%%VIS%%</script><script>
+const data = %%DATA%%;
+const net = new vis.Network(document.getElementById('g'), {nodes: new vis.DataSet(data.nodes),
+  edges: new vis.DataSet(data.edges)}, {physics: {enabled: false}, layout: {improvedLayout: false},
+  edges: {smooth: false}, interaction: {hideEdgesOnDrag: true, hideEdgesOnZoom: true}});
+net.fit();
+net.once('afterDrawing', () => { window.kgViz = {ready: true, network: net}; });
+</script></body></html>"""
+
+
+def bare_page(html: str, path: Path) -> Path:
+    """The same nodes (id, position, label) and edges on a bare vis-network page."""
+    from kg.viz_page import _assets
+
+    match = re.search(r'id="kg-data">(.*?)</script>', html, re.S)
+    assert match is not None
+    data = json.loads(match.group(1))
+    nodes = [{k: n[k] for k in ("id", "x", "y", "label")} for n in data["nodes"]]
+    edges = [{"id": e["id"], "from": e["from"], "to": e["to"]} for e in data["edges"]]
+    page = BARE_PAGE.replace("%%DATA%%", json.dumps({"nodes": nodes, "edges": edges}))
+    write_atomic(path, page.replace("%%VIS%%", _assets().vis_js))
+    return path
+
+
 def browser_times(paths: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
@@ -133,12 +161,15 @@ def browser_times(paths: dict[str, Path], repeats: int) -> dict[str, dict[str, f
                 assert requests == [path.as_uri()], requests
                 runs["redraw_ms"].append(page.evaluate("""() => { const net = kgViz.network;
                     const t = performance.now(); net.redraw(); return performance.now() - t; }"""))
+                if name.startswith("bare"):
+                    page.close()
+                    continue
                 runs["select_ms"].append(page.evaluate("""() => { const t = performance.now();
                     kgViz.select(kgViz.nodeIris()[0]); return performance.now() - t; }"""))
                 runs["filter_ms"].append(page.evaluate("""() => { const t = performance.now();
                     kgViz.setDocument(0); kgViz.reset(); return performance.now() - t; }"""))
                 page.close()
-            out[name] = {k: round(statistics.median(v), 1) for k, v in runs.items()}
+            out[name] = {k: round(statistics.median(v), 1) for k, v in runs.items() if v}
         browser.close()
     return out
 
@@ -174,6 +205,8 @@ def main() -> None:
         results[f"{name}_page_mb"] = round(stats.bytes / 1e6, 1)
         results[f"{name}_drawn"] = [stats.nodes, stats.edges]
         pages[name] = tmp / f"{name}.html"
+        if name == "uncapped":
+            pages["bare_vis_uncapped"] = bare_page(html, tmp / "bare.html")
 
     slow, fast = from_nx_baseline(args.baseline_nodes, args.edges_per_node, args.seed)
     results["baseline_nodes"] = args.baseline_nodes
@@ -183,6 +216,9 @@ def main() -> None:
 
     results["browser"] = browser_times(pages, args.repeats)
     results["load_avg_end"] = round(os.getloadavg()[0], 1)
+    browser = results["browser"]
+    results["interactive_over_bare_vis"] = round(browser["uncapped"]["interactive_ms"]
+                                                 / browser["bare_vis_uncapped"]["interactive_ms"], 2)
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results" / "viz_bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
