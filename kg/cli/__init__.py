@@ -10,7 +10,7 @@ import click
 from kg import __version__
 from kg.errors import KgError
 
-# One module per subcommand; each defines a click command named ``command``.
+# One module per subcommand, named as the command; each defines a click command named ``command``.
 COMMAND_MODULES: tuple[str, ...] = (
     "build", "push", "viz", "cite", "validate", "query", "serve", "extract", "eval", "export",
 )
@@ -20,7 +20,18 @@ EPILOG = """Exit codes: 0 success; 1 error in input, build or query (one-line me
 
 
 class KgGroup(click.Group):
-    """Turns KgError into a one-line message and its exit code, instead of a traceback."""
+    """Loads a subcommand's module only when that command runs (so `kg query` never imports spaCy),
+    and turns KgError into a one-line message and its exit code, instead of a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        command = importlib.import_module(f"kg.cli.{cmd_name}").command
+        assert isinstance(command, click.Command) and command.name == cmd_name
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -36,8 +47,4 @@ def main() -> None:
     """policy-kg: turn news articles and policy reports into a knowledge graph you can query, explore and cite."""
 
 
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"kg.cli.{_name}")
-    main.add_command(_module.command)
-
-__all__ = ["main"]
+__all__ = ["COMMAND_MODULES", "main"]
