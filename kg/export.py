@@ -22,7 +22,6 @@ from typing import IO, Any
 
 import networkx as nx
 import pyoxigraph
-import rdflib
 
 from kg.build import build_prefixes
 from kg.buildio import write_bytes
@@ -107,16 +106,38 @@ def _sorted_json(value: Any) -> Any:
     return value
 
 
+def _compact(value: Any, shorten: Callable[[str], str]) -> Any:
+    """Expanded JSON-LD with IRIs written as compact IRIs (``kg:Lab``) wherever a context prefix covers them."""
+    if isinstance(value, list):
+        return [_compact(v, shorten) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = key if key.startswith("@") else shorten(key)
+        if key in ("@id", "@type"):
+            out[name] = [shorten(i) for i in item] if isinstance(item, list) else shorten(item)
+        else:
+            out[name] = _compact(item, shorten)
+    return out
+
+
 def _jsonld(path: Path, prefixes: Prefixes) -> bytes:
-    """JSON-LD of the dataset: one object per named graph, the context inline, everything sorted."""
-    dataset = rdflib.Dataset()
-    dataset.parse(path, format="trig")
+    """JSON-LD of the dataset: one object per named graph, the context inline (prefixes only), sorted."""
+    quads = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TRIG)
+    raw = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.JSON_LD)
+    expanded = json.loads(raw if raw is not None else b"[]")
+    order = sorted(((ns, p) for p, ns in prefixes.namespaces.items()), key=lambda x: (-len(x[0]), x[1]))
+
+    def shorten(iri: str) -> str:
+        if iri.startswith("<"):
+            return iri
+        short = prefixes.abbreviate(f"<{iri}>", order)
+        return iri if short.startswith("<") else short
+
     context = dict(sorted(prefixes.namespaces.items()))
-    text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
-    data = _sorted_json(json.loads(text))
-    if isinstance(data, dict) and "@context" in data:
-        data["@context"] = context
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    data = {"@context": context, "@graph": _sorted_json(_compact(expanded, shorten))}
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode()
 
 
 # --- entities and relations (networks, tables) ------------------------------------------------------------

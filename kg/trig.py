@@ -55,8 +55,8 @@ def nt_term(term: Node) -> str:
         return "<" + _IRI_SPECIAL.sub(_escape_iri_char, str(term)) + ">"
     if isinstance(term, Literal):
         text = '"' + _LITERAL_SPECIAL.sub(_escape_char, str(term)) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
+        if term.language:  # language tags are case-insensitive: written lowercase, as stores keep them
+            return f"{text}@{term.language.lower()}"
         if term.datatype is not None and term.datatype != XSD.string:
             return f"{text}^^{nt_term(term.datatype)}"
         return text
