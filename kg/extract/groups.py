@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
+from kg.extract.annotations import token_texts
 from kg.extract.lexicon import EntityLexicon
 from kg.extract.linking import SeedIndex, Target, normalize
 from kg.iris import Iris
@@ -60,11 +61,26 @@ class Group:
         return sorted(self.best_types.items(), key=lambda kv: (-kv[1], -self.votes[kv[0]], kv[0]))[0][0]
 
 
+def _same_text(doc: Doc, text: str) -> bool:
+    """Whether ``doc`` was made from ``text``: same length, and a sample of tokens at their offsets (building
+    ``doc.text`` costs a pass over every token)."""
+    if len(doc) == 0:
+        return text == ""
+    last = doc[-1]
+    if last.idx + len(last.text_with_ws) != len(text):
+        return False
+    for i in range(0, len(doc), 97):
+        tok = doc[i]
+        if text[tok.idx : tok.idx + len(tok.text)] != tok.text:
+            return False
+    return text[last.idx : last.idx + len(last.text)] == last.text
+
+
 class DocEntities:
     """The groups of one document and the tokens their mentions cover."""
 
     def __init__(self, doc: Doc, document: Document, index: SeedIndex, lexicon: EntityLexicon, iris: Iris) -> None:
-        if doc.text != document.text:
+        if not _same_text(doc, document.text):
             raise ValueError(
                 f"{document.path}: the spaCy doc's text differs from the document's text; run the pipeline on "
                 "document.text unchanged (kg.extract.extract_documents does)"
@@ -76,6 +92,8 @@ class DocEntities:
         self.iris = iris
         self.groups: dict[str, Group] = {}
         self.owner: list[str | None] = [None] * len(doc)
+        self.texts: list[str] = token_texts(doc)  # one pass over the tokens; rules scan these lists
+        self.lowers: list[str] = [t.lower() for t in self.texts]
 
     # ------------------------------------------------------------------ groups
     def seed_group(self, ent: SeedEntity) -> Group:

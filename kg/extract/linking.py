@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.extract.lexicon import EntityLexicon, ModelFamily
 from kg.seed import SeedEntity, SeedKB
@@ -26,6 +27,7 @@ ORG_TYPES = frozenset({"Organization", "Lab", "Company", "University", "Research
 PLACE_TYPES = frozenset({"Place", "Country", "City"})
 
 
+@lru_cache(maxsize=65536)
 def normalize(surface: str) -> str:
     """The comparison key of a name: case, hyphens, curly quotes, a leading "the" and a possessive folded."""
     text = _HYPHENS.sub(" ", surface.translate(_APOSTROPHES))

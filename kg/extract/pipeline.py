@@ -22,6 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.config import Settings
+from kg.extract.annotations import forget
 from kg.records import Document, Extraction
 
 CHUNK_CHARS = 100_000
@@ -52,8 +53,10 @@ def split_text(text: str, limit: int = CHUNK_CHARS) -> list[str]:
     return pieces
 
 
-def make_docs(nlp: Language, texts: list[str], batch_size: int, limit: int = CHUNK_CHARS) -> list[Doc]:
-    """Parse ``texts`` (same order); long ones in chunks joined back with ``Doc.from_docs``."""
+def make_docs(nlp: Language, texts: list[str], batch_size: int, limit: int | None = None) -> list[Doc]:
+    """Parse ``texts`` (same order); longer than ``limit`` (default ``CHUNK_CHARS``) in chunks joined back
+    with ``Doc.from_docs``."""
+    limit = CHUNK_CHARS if limit is None else limit
     flat: list[str] = []
     owners: list[int] = []
     for i, text in enumerate(texts):
@@ -65,6 +68,9 @@ def make_docs(nlp: Language, texts: list[str], batch_size: int, limit: int = CHU
         parsed[owner].append(doc)
     out = []
     for text, docs in zip(texts, parsed, strict=True):
+        if len(docs) > 1:
+            for chunk in docs:
+                forget(chunk)
         doc = docs[0] if len(docs) == 1 else Doc.from_docs(docs, ensure_whitespace=False)
         if doc.text != text:  # never expected: from_docs keeps every token's text and whitespace
             raise RuntimeError("joining document chunks changed the text; please report this as a bug")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
+from kg.extract.annotations import annotated
 from kg.extract.groups import DocEntities, Group
 from kg.extract.linking import ORG_TYPES
 from kg.seed import SeedEntity
@@ -67,19 +68,20 @@ def _by_orgs(state: DocEntities, head: Token) -> list[Group]:
 def find_references(state: DocEntities) -> list[Reference]:
     doc = state.doc
     lex = state.lexicon
-    if not doc.has_annotation("DEP"):
+    if not annotated(doc).parsed:
         return []
     refs = []
-    for tok in doc:
-        if tok.lower_ not in lex.report_nouns or tok.tag_ not in ("NN", "NNP") or tok.dep_ == "compound":
+    for i, lower in enumerate(state.lowers):
+        if lower not in lex.report_nouns or state.owner[i] is not None:
             continue
-        if state.owner[tok.i] is not None:
+        tok = doc[i]
+        if tok.tag_ not in ("NN", "NNP") or tok.dep_ == "compound":
             continue
         mods = [c for c in tok.lefts if c.dep_ in MODIFIER_DEPS]
         start = min((c.left_edge.i for c in mods), default=tok.i)
         while start < tok.i and (doc[start].is_punct or doc[start].is_space):
             start += 1
-        if any("\n" in doc[k].text for k in range(start, tok.i)):
+        if any("\n" in state.texts[k] for k in range(start, tok.i)):
             continue
         dets = [c for c in mods if c.dep_ in ("det", "poss") and c.lower_ in lex.report_determiners]
         inner = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from kg.extract.annotations import annotated
 from kg.extract.lexicon import EntityLexicon
 from kg.extract.linking import ModelBase, SeedIndex
 
@@ -147,12 +148,14 @@ class ShapeFinder:
         )
         self.tail_connectors = frozenset({"and", "of", "for", "on", "in", "the", "&", "-", "de"})
 
-    def find(self, doc: Doc) -> Iterator[ShapeMatch]:
-        tagged = doc.has_annotation("TAG")
-        for tok in doc:
-            text = tok.text
-            if text not in self.heads:
+    def find(self, doc: Doc, texts: list[str]) -> Iterator[ShapeMatch]:
+        """Name shapes in ``doc`` (``texts``: its token texts, computed once by the caller)."""
+        tagged = annotated(doc).tagged
+        heads = self.heads
+        for i, text in enumerate(texts):
+            if text not in heads:
                 continue
+            tok = doc[i]
             start = self._left(doc, tok.i, text, tagged)
             end = tok.i + 1
             prep = doc[tok.i + 1].lower_ if tok.i + 2 < len(doc) else ""
@@ -183,11 +186,15 @@ class ShapeFinder:
             tok = doc[j]
             if self._nameish(tok, tagged):
                 start = j
-            elif tok.text in ("-", "&") and j > 0 and self._nameish(doc[j - 1], tagged) and start == j + 1:
-                pass  # "Human-Centered", "Science and Technology": continue through the connector
+            elif tok.text in ("-", "&", "and") and j > 0 and self._nameish(doc[j - 1], tagged) and start == j + 1:
+                pass  # "Human-Centered", "Development and Reform": continue through the connector
             else:
                 break
             j -= 1
+        ands = [k for k in range(start, head) if doc[k].text == "and"]
+        if ands and (start == 0 or doc[start - 1].lower_ != "the"):
+            # "the National Development and Reform Commission" is one name; "OpenAI and Stanford University" two
+            start = ands[-1] + 1
         if head_text in ("AI", "Labs"):
             return self._check_lab(doc, start, head, tagged)
         return start
