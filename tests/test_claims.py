@@ -82,6 +82,17 @@ def test_quotes_with_their_speaker_and_continued_quotes(trained_nlp: Language, s
     assert not claim.quotation
 
 
+def test_dateline_is_cut_and_its_wire_reports_the_piece(trained_nlp: Language, seed: SeedKB) -> None:
+    text = ('BEIJING, March 3 (Reuters) - DeepSeek said on Monday it would release new weights. "We build for '
+            'everyone," Liang Wenfeng said. "Developers want control."')
+    found = claims(trained_nlp, seed, text)
+    first = found[0]
+    assert first.text.startswith("DeepSeek said") and by(first) == "DeepSeek"
+    assert all(c.reported_by is not None and c.reported_by.name == "Reuters" for c in found)
+    short = only(found, "Developers want control")
+    assert by(short) == "Liang Wenfeng" and short.quotation
+
+
 def test_multi_sentence_quote_takes_the_speaker_named_at_its_end(trained_nlp: Language, seed: SeedKB) -> None:
     text = '"Open weights travel fast. Nobody can stop that now," Sam Altman said on Tuesday.'
     found = claims(trained_nlp, seed, text)

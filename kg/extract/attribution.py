@@ -359,7 +359,7 @@ class Attributor:
         return None
 
     # "X said", "the report argues", "..., the report says" -----------------------------------------
-    def _is_cue(self, tok: Token, doc: Any, last: int) -> str | None:
+    def _is_cue(self, tok: Token, doc: Any, first: int, last: int) -> str | None:
         lemma = tok.lemma_.lower()
         if lemma not in self.lex.verbs:
             lemma = self.lex.forms.get(tok.lower_, "")
@@ -369,7 +369,7 @@ class Attributor:
             return None  # a noun ("the report") is a cue only as a misparsed "point to" / "call for"
         needs = self.lex.needs.get(lemma)
         if needs is not None:
-            kids = {c.lower_ for c in tok.children}
+            kids = {c.lower_ for c in tok.children if first <= c.i <= last}  # not a quote mark of another line
             nxt = doc[tok.i + 1].lower_ if tok.i + 1 <= last else ""
             if not (kids & needs or nxt in needs):
                 return None
@@ -382,7 +382,7 @@ class Attributor:
             if self.quoted[i] or (lemmas[i] not in verbs and lowers[i] not in forms):
                 continue
             tok = doc[i]
-            lemma = self._is_cue(tok, doc, last)
+            lemma = self._is_cue(tok, doc, first, last)
             if lemma is None or not _main_clause(tok, first, last):
                 continue
             phrase = self._subject(tok, first, last, doc)

@@ -56,6 +56,32 @@ def _patterns() -> tuple[tuple[re.Pattern[str], ...], re.Pattern[str]]:
     return navigation, re.compile(raw["bullet"])
 
 
+@lru_cache(maxsize=1)
+def _dateline() -> re.Pattern[str]:
+    return re.compile(claim_lexicon().raw["dateline"])
+
+
+def _strip_dateline(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, last: int) -> tuple[int, Credit | None]:
+    """"WASHINGTON, Jan 16 (Reuters) - ...": skip the dateline; its parenthetical is the piece's credit."""
+    text = doc[first : min(last, first + 16) + 1].text
+    found = _dateline().match(text)
+    if found is None:
+        return first, None
+    start = doc[first].idx
+    end = start + found.end()
+    credit = None
+    if found.group("credit"):
+        a = doc.char_span(start + found.start("credit"), start + found.end("credit"), alignment_mode="expand")
+        if a is not None and len(a):
+            located = index.in_range(a.start, a.end - 1)
+            mention = located[0] if len(located) == 1 else None
+            if mention is not None or any(e.type == "NewsOutlet" for e in seed.lookup(found.group("credit"))):
+                credit = Credit(a.start, a.end - 1, found.group("credit"), mention)
+    while first <= last and doc[first].idx < end:
+        first += 1
+    return first, credit
+
+
 def _text(doc: Doc, first: int, last: int) -> str:
     return str(doc[first : last + 1].text)
 
@@ -211,11 +237,13 @@ def candidates(
 ) -> tuple[list[Candidate], Credit | None]:
     """Claim candidates of ``doc`` in text order, and the credit of the whole piece.
 
-    A credit alone on the last line of the text credits the whole piece (it is not spread to a paragraph).
+    A credit alone on the last line of the text credits the whole piece (it is not spread to a paragraph); so
+    does the outlet in a dateline ("BEIJING, March 3 (Reuters) - ...").
     """
     navigation, bullet = _patterns()
     lex = claim_lexicon().raw
     found: list[Candidate] = []
+    dateline: Credit | None = None
     merged = _merged(doc, units(doc), quoted)
     per_paragraph: dict[int, int] = {}
     for unit in merged:
@@ -231,6 +259,11 @@ def candidates(
             bulleted = True
             while first <= last and doc[first].idx < doc[unit.first].idx + marker.end():
                 first += 1
+        if first > last:
+            continue
+        first, dated = _strip_dateline(doc, index, seed, first, last)
+        if dated is not None and dateline is None:
+            dateline = dated
         if first > last:
             continue
         credit = _credit(doc, index, seed, first, last)
@@ -252,7 +285,8 @@ def candidates(
         kept = False
         for a, b, kind in _pieces(doc, first, last, quoted):
             words = sum(1 for t in doc[a : b + 1] if not t.is_punct and not t.is_space)
-            if words >= lex["min_words"] and _has_predicate(doc, a, b, strict=strict):
+            enough = words >= lex["min_words"] or (quoted[a] and words >= lex["quote_min_sentence_words"])
+            if enough and _has_predicate(doc, a, b, strict=strict):
                 found.append(Candidate(a, b, unit.paragraph, credit, bulleted, kind))
                 kept = True
         if not kept and credit is not None:
@@ -261,7 +295,7 @@ def candidates(
     piece: Credit | None = None
     if found and found[-1].first < 0 and found[-1].paragraph == last_paragraph and per_paragraph[last_paragraph] == 1:
         piece = found.pop().credit
-    return _spread_credits(found), piece
+    return _spread_credits(found), piece or dateline
 
 
 def _spread_credits(found: list[Candidate]) -> list[Candidate]:

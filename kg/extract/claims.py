@@ -374,7 +374,7 @@ def _claim(
     total = sum(1 for t in doc[part.first : part.last + 1] if not t.is_punct and not t.is_space)
     min_words = int(claim_lexicon().raw["quote_min_words"])
     attributed_quote = source is not None and source.kind in ("verb", "quote")
-    quotation = words >= min_words and (attributed_quote or 2 * words >= total)
+    quotation = (words >= min_words and (attributed_quote or 2 * words >= total)) or (0 < total == words)
     return Claim(
         id=iris.claim(document.id, start, end),
         text=document.text[start:end],
