@@ -363,10 +363,20 @@ def _claim(
     if cue is None:
         cue = modal_cue
     skip_first, skip_last = (source.first, source.last) if source is not None and source.first >= 0 else (-1, -2)
+    ranges = [(part.first, part.last)]
+    if part.first > cand.first and not _has_subject(part.predicate):
+        # "..., and in some cases may have moved ahead": the shared subject is what this clause is about too
+        root = _root(doc, cand.first, cand.last)
+        ranges += [
+            (max(c.left_edge.i, cand.first), min(c.right_edge.i, cand.last))
+            for c in root.children
+            if c.dep_ in ("nsubj", "nsubjpass")
+        ]
     about = sorted(
         {
             loc.entity.id
-            for loc in index.in_range(part.first, part.last, nested=True)
+            for a, b in ranges
+            for loc in index.in_range(a, b, nested=True)
             if not (skip_first <= loc.first and loc.last <= skip_last)
         }
     )
