@@ -10,7 +10,10 @@ relative clause does not negate the sentence. Rules, in order:
   the predicate ("appears", "seems", "suggests") or governor ("is expected to", "plans to"), a conditional
   ("if ..."), or a hedging phrase anywhere in the sentence ("according to people familiar with ...").
 
-Negation wins over a hedge only when the main verb is negated: "may not release" is negated.
+These functions only find cues; how they combine is the caller's choice. Claims (kg/extract/claims.py) call a
+statement that is both hedged and negated ("may not release") hedged, as docs/annotation-guidelines.md asks;
+"could not" / "cannot" with a negation is inability, so "could not be verified" is negated, not hedged.
+Relations (kg/extract/relation_frames.py) drop negated and hedged predicates alike.
 """
 
 from __future__ import annotations

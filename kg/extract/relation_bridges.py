@@ -18,6 +18,7 @@ from typing import Any
 from kg.extract.relation_context import Context
 from kg.extract.spans import Located, Unit, is_a
 
+WORD = re.compile(r"[\w-]+")
 POSSESSIVE_BRIDGE = re.compile(r"\s*['’]s?\s+(?:[a-z][\w-]*\s+){0,4}")
 """Between a possessor and the possessed name: "'s", maybe lowercase modifiers ("'s widely cited annual")."""
 
@@ -34,6 +35,7 @@ class BridgeRule:
     subject: str  # "left" | "right"
     confidence: float
     same_root: bool = False
+    needs: frozenset[str] = frozenset()  # one of these words must occur in the gap or after (fast pre-check)
 
 
 def _alternation(words: Sequence[str]) -> str:
@@ -108,6 +110,7 @@ def bridge_rules() -> tuple[BridgeRule, ...]:
                     subject=("left" if holder_left == subject_is_holder else "right"),
                     confidence=float(role["confidence"]),
                     same_root=bool(role.get("same_root", False)),
+                    needs=frozenset(noun.lower().split()[-1] for noun in role["nouns"]),
                 )
             )
     return tuple(rules)
@@ -162,7 +165,10 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
         after = text[right_end:unit_end]
         left_start = ctx.doc[left.first].idx
         before = text[max(unit_start, left_start - 80) : left_start]
+        words = set(WORD.findall((before[-60:] + " " + between + " " + after[:60]).lower()))
         for rule in rules:
+            if rule.needs and not rule.needs & words:
+                continue
             if not rule.between.match(between):
                 continue
             extend = right0.last
@@ -198,13 +204,21 @@ def _emit(ctx: Context, rule: BridgeRule, left: Located, right: Located, extend:
     return True
 
 
+def _parents(ctx: Context) -> dict[str, Located]:
+    """Names (and aliases) of the document's universities and companies, for ``_name_prefix``."""
+    if ctx.parent_names is None:
+        parents: dict[str, Located] = {}
+        for loc in ctx.index.all:
+            if is_a(loc.type, ["University", "Company"]):
+                for form in (loc.entity.name, *loc.entity.aliases, loc.mention.text):
+                    parents.setdefault(form.lower(), loc)
+        ctx.parent_names = parents
+    return ctx.parent_names
+
+
 def _name_prefix(ctx: Context, mentions: list[Located]) -> None:
     """"Stanford HAI", "Google DeepMind": a centre or lab named with its parent's name in front."""
-    parents: dict[str, Located] = {}
-    for loc in ctx.index.all:
-        if is_a(loc.type, ["University", "Company"]):
-            for form in (loc.entity.name, *loc.entity.aliases, loc.mention.text):
-                parents.setdefault(form.lower(), loc)
+    parents = _parents(ctx)
     for loc in mentions:
         if not is_a(loc.type, ["ResearchCenter", "Lab"]):
             continue

@@ -139,6 +139,7 @@ class Context:
             self.lemmas.append(tok.lemma_.lower())
             self.lowers.append(tok.lower_)
         self._unit_hedge: dict[int, bool] = {}
+        self.parent_names: dict[str, Located] | None = None  # filled by relation_bridges
         self.units = units(doc)
         self._unit_of: list[int] = [-1] * len(doc)
         for unit in self.units:
