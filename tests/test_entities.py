@@ -421,3 +421,42 @@ def test_tiny_seed_is_really_tiny(tiny: SeedKB) -> None:
 
 def test_blank_pipeline_has_our_components(blank: Language) -> None:
     assert blank.pipe_names == ["sentencizer", "kg_seed_ruler", "kg_seed_ruler_exact", "kg_entity_candidates"]
+
+
+def test_name_used_in_another_sense_is_no_mention(blank: Language, tiny: SeedKB) -> None:
+    found = entities(blank("It ships under an OpenAI license. OpenAI said so."), tiny)
+    assert [m.text for m in found["OpenAI"].mentions] == ["OpenAI"]
+    assert found["OpenAI"].mentions[0].start == len("It ships under an OpenAI license. ")
+
+
+def test_product_line_is_not_an_organisation(blank: Language, tiny: SeedKB) -> None:
+    doc = _ner(blank, ["Huawei", "sells", "Ascend", "chips", "."], {0: "ORG:1", 2: "ORG:1"})
+    assert candidates(doc) == [("Huawei", "Company", "ner")]
+
+
+def test_publication_venue_is_not_a_city(blank: Language, tiny: SeedKB) -> None:
+    doc = _ner(blank, ["The", "study", "was", "published", "in", "Nature", "."], {5: "GPE:1"})
+    assert candidates(doc) == []
+    doc = _ner(blank, ["The", "study", "was", "written", "near", "Nairobi", "."], {5: "GPE:1"})
+    assert candidates(doc) == []  # "written" is a publication verb before the preposition
+    doc = _ner(blank, ["A", "lab", "was", "opened", "in", "Nairobi", "."], {5: "GPE:1"})
+    assert candidates(doc) == [("Nairobi", "City", "ner")]
+
+
+def test_bare_reference_means_the_report_introduced_last(blank: Language, tiny: SeedKB) -> None:
+    # "A study by researchers at Tsinghua University says China leads . The study says so ."
+    study: Sentence = [("A", "DT", "DET", 1, "det"), ("study", "NN", "NOUN", 8, "nsubj"),
+                       ("by", "IN", "ADP", 1, "prep"), ("researchers", "NNS", "NOUN", 2, "pobj"),
+                       ("at", "IN", "ADP", 3, "prep"), ("Tsinghua", "NNP", "PROPN", 6, "compound"),
+                       ("University", "NNP", "PROPN", 4, "pobj"), ("alone", "RB", "ADV", 8, "advmod"),
+                       ("says", "VBZ", "VERB", 8, "ROOT"), (".", ".", "PUNCT", 8, "punct")]
+    the_study: Sentence = [("The", "DT", "DET", 1, "det"), ("study", "NN", "NOUN", 2, "nsubj"),
+                           ("says", "VBZ", "VERB", 2, "ROOT"), (".", ".", "PUNCT", 2, "punct")]
+    found = entities(parsed(blank, _report_sentence(["Stanford"]), study, the_study), tiny)
+    assert [m.text for m in found["Stanford University report"].mentions] == ["A new Stanford report"]
+    assert [m.text for m in found["Tsinghua University report"].mentions] == ["A study", "The study"]
+    # negative: an unnamed "a study" leaves a following "the study" unresolved
+    unnamed: Sentence = [("A", "DT", "DET", 1, "det"), ("study", "NN", "NOUN", 2, "nsubj"),
+                         ("says", "VBZ", "VERB", 2, "ROOT"), (".", ".", "PUNCT", 2, "punct")]
+    found = entities(parsed(blank, _report_sentence(["Stanford"]), unnamed, the_study), tiny)
+    assert [m.text for m in found["Stanford University report"].mentions] == ["A new Stanford report"]

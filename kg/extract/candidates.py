@@ -124,6 +124,8 @@ class EntityCandidates:
                 cand = self._classify(doc, start, end, ent.label_, mid_caps)
                 if cand is not None:
                     found.append(cand)
+        sense = self.lexicon.sense_words
+        found = [c for c in found if not (c.end < len(doc) and doc[c.end].lower_ in sense and c.type != "Policy")]
         chosen = _select(found)
         taken = [False] * len(doc)
         for c in chosen:
@@ -310,6 +312,9 @@ class EntityCandidates:
         if label == "ORG":
             if any(c.isdigit() for c in text) and self.index.family_of(text):
                 return None  # a model name the model finder rejected
+            following = doc[end : end + 2]
+            if any(t.lower_ in lex.product_nouns for t in following if not t.is_punct):
+                return None  # "Ascend chips", "Ascend 910C processors": a product line
             head_type = self._head_type(span)
             if head_type is not None:
                 return Candidate(start, end, head_type, "ner-head", "")
@@ -337,8 +342,11 @@ class EntityCandidates:
         if len(span) > 3 or any(_camel(t.text) or (t.text.isupper() and len(t.text) > 3) for t in span):
             return False
         before = doc[span.start - 1].lower_ if span.start > 0 else ""
+        verb = doc[span.start - 2].lower_ if span.start > 1 else ""
         after = doc[span.end : span.end + 2]
         based = len(after) == 2 and after[0].text == "-" and after[1].lower_ == "based"
+        if verb in self.lexicon.publication_verbs:
+            return False  # "published in Nature"
         return before in self.lexicon.gpe_prepositions or based
 
     def _speaker_like(self, doc: Doc, start: int, end: int) -> bool:

@@ -139,7 +139,7 @@ def _short_form(group: Group, state: DocEntities) -> list[tuple[str, ...]]:
     for form in forms:
         text = " ".join(form)
         norm = normalize(text)
-        if len(text) < (2 if group.type == "Model" else 3) or not all(w[:1].isupper() for w in form):
+        if len(text) < (2 if group.type in ("Model", "Person") else 3) or not all(w[:1].isupper() for w in form):
             continue
         others = [e for e in state.index.lookup(text) if group.seed is None or e.iri != group.seed.iri]
         if others or state.index.place(text) or text in state.index.demonyms:

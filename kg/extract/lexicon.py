@@ -63,6 +63,9 @@ class EntityLexicon:
     person_titles: frozenset[str]
     pronouns: frozenset[str]
     calendar_words: frozenset[str]
+    sense_words: frozenset[str]
+    product_nouns: frozenset[str]
+    publication_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     countries: tuple[PlaceEntry, ...]
     regions: frozenset[str]
@@ -133,6 +136,9 @@ def load_lexicon() -> EntityLexicon:
             person_titles=_lower(stop["person_titles"]),
             pronouns=_lower(stop["pronouns"]),
             calendar_words=_lower(stop["calendar_words"]),
+            sense_words=_lower(stop["sense_words"]),
+            product_nouns=_lower(stop["product_nouns"]),
+            publication_verbs=_lower(stop["publication_verbs"]),
             speech_verbs=_lower(stop["speech_verbs"]),
             countries=tuple(
                 PlaceEntry(

@@ -26,6 +26,7 @@ from kg.seed import SeedEntity
 _WORD = re.compile(r"[a-z0-9]+")
 MODIFIER_DEPS = frozenset({"det", "amod", "compound", "poss", "nmod", "nummod", "case", "punct"})
 AGENT_DEPS = frozenset({"agent", "prep"})
+MEMBER_PREPS = frozenset({"at", "from", "of", "with"})
 
 
 @dataclass
@@ -60,8 +61,14 @@ def _by_orgs(state: DocEntities, head: Token) -> list[Group]:
         preps.extend(c for c in head.head.children if c.dep_ in AGENT_DEPS and c.lower_ in lex.report_preps)
     for prep in preps:
         for obj in prep.children:
-            if obj.dep_ == "pobj":
-                out.extend(g for g in _org_at(state, obj) if g not in out)
+            if obj.dep_ != "pobj":
+                continue
+            found = _org_at(state, obj)
+            if not found:  # "a study by researchers at X", "a report from a team at X"
+                for inner in obj.children:
+                    if inner.dep_ == "prep" and inner.lower_ in MEMBER_PREPS:
+                        found.extend(g for o in inner.children if o.dep_ == "pobj" for g in _org_at(state, o))
+            out.extend(g for g in found if g not in out)
     return out
 
 
@@ -116,7 +123,8 @@ def _ancestors(state: DocEntities, ent: SeedEntity) -> set[str]:
 
 
 def _title_overlap(state: DocEntities, report: SeedEntity, words: set[str]) -> float:
-    """Share of the report's title words (no stopwords, no numbers) the document uses."""
+    """Share of the report's title words (no stopwords, no numbers) the document uses; 0 when it uses fewer
+    than two of them (one shared word such as "safety" is no evidence)."""
     stop = state.lexicon.report_label_stopwords
     title = {
         w
@@ -126,7 +134,7 @@ def _title_overlap(state: DocEntities, report: SeedEntity, words: set[str]) -> f
     if not title:
         return 0.0
     hits = sum(1 for w in title if w in words or w + "s" in words)
-    return hits / len(title)
+    return hits / len(title) if hits >= min(2, len(title)) else 0.0
 
 
 def _seed_report(state: DocEntities, orgs: list[Group], words: set[str], named: set[str]) -> SeedEntity | None:
@@ -233,9 +241,20 @@ def link_reports(state: DocEntities) -> None:
         orgs = [g for g in state.groups.values() if g.type in ORG_TYPES and g.mentions]
         seed_report = _seed_report(state, orgs, words, named)
         main = state.seed_group(seed_report) if seed_report is not None else None
+    # a bare "the report" means the report introduced last ("a new report by X"; "a study" nobody is named
+    # for leaves it unresolved), or the document's main report when none was introduced before it
+    resolved = {id(ref): group for ref, group in targets}
+    latest: Group | None = None
+    introduced = False
     for ref in refs:
-        if not ref.orgs and ref.definite and main is not None:
-            targets.append((ref, main))
+        if ref.orgs:
+            latest, introduced = resolved.get(id(ref)), True
+        elif not ref.definite:
+            latest, introduced = None, True
+        else:
+            target = latest if introduced else main
+            if target is not None:
+                targets.append((ref, target))
     for ref, group in sorted(targets, key=lambda rg: rg[0].start):
         state.add(group, ref.start, ref.end, "report-reference", claim_tokens=False)
         for k in range(ref.start, ref.end):
