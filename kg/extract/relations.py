@@ -4,15 +4,18 @@ Two families of rules, both driven by kg/patterns/relations.json:
 
 * **bridges** (kg/extract/relation_bridges.py): the exact words between two neighbouring mentions
   ("X, a research center at Y", "Y CEO X", "Hangzhou-based X", "X, which operates under Y");
-* **dependency rules** (kg/extract/relation_frames.py): verb frames ("acquired by", "fine-tuned from"),
-  nominal frames ("export restrictions on ... to China"), possessives ("Alibaba's Qwen"), collaboration
-  phrases ("developed in collaboration with HAI") and report references ("a report by ...").
+* **dependency rules**: verb and nominal frames (kg/extract/relation_frames.py: "acquired by", "fine-tuned
+  from", "export restrictions on ... to China"), and noun-phrase rules (kg/extract/relation_nouns.py:
+  possessives "Alibaba's Qwen", role nouns "the company's chief executive X", collaboration phrases
+  "developed in collaboration with HAI", report references "a report by ...").
 
 What gives no relation: two names in one sentence (co-occurrence), a negated predicate ("never partnered
-with", "has not acquired", "failed to buy"), a question, and any pair whose classes the ontology's
-domain/range (or the rule's own types) exclude. A hedged predicate ("may acquire", "reportedly backed",
-"is expected to buy") keeps its relation at ``hedge_factor`` times the rule's confidence. A subject found
-by resolving "it" or a bare "the report" costs ``resolution_factor``.
+with", "has not acquired", "failed to buy"), a hedged one ("may acquire", "appears to outperform",
+"reportedly backed": the annotation guidelines count hedges as claims, not facts; set ``keep_hedged`` in
+relations.json to keep them at ``hedge_factor`` times the confidence), a question, a contrasted phrase
+("built on Qwen rather than on Llama"), and any pair whose classes the ontology's domain/range (or the rule's
+own types) exclude. A subject found by resolving "it", "its" or a bare "the report" costs
+``resolution_factor``. "Outperforms" also needs an evaluation in the sentence (a benchmark, a test, a score).
 
 Collaboration on a report: "The analysis was produced by DigiChina ... It was developed in collaboration
 with HAI" gives report publishedBy DigiChina (verb-publish), report publishedBy HAI (report-co-publisher,
