@@ -460,3 +460,43 @@ def test_bare_reference_means_the_report_introduced_last(blank: Language, tiny: 
                          ("says", "VBZ", "VERB", 2, "ROOT"), (".", ".", "PUNCT", 2, "punct")]
     found = entities(parsed(blank, _report_sentence(["Stanford"]), unnamed, the_study), tiny)
     assert [m.text for m in found["Stanford University report"].mentions] == ["A new Stanford report"]
+
+
+def test_typing_noun_finds_a_name_the_ner_missed(blank: Language, tiny: SeedKB) -> None:
+    words = ["Chinese", "AI", "startup", "Zhipu", "released", "a", "model", "."]
+    tags = ["JJ", "NN", "NN", "NNP", "VBD", "DT", "NN", "."]
+    doc = hand_doc(blank, words, tags=tags)
+    assert ("Zhipu", "Lab", "ner-context") in candidates(doc)
+    # negative: a date after the noun is no name, and an untagged doc is left alone
+    doc = hand_doc(blank, ["The", "company", "Monday", "said", "."], tags=["DT", "NN", "NNP", "VBD", "."])
+    assert candidates(doc) == []
+    assert candidates(blank("AI startup Zhipu released a model.")) == []
+
+
+def test_place_based_organisation_and_a_persons_administration(blank: Language, tiny: SeedKB) -> None:
+    doc = _ner(blank, ["Nairobi", "-", "based", "Zindi", "grew", "."], {0: "GPE:1", 3: "GPE:1"})
+    assert ("Zindi", "Company", "ner") in candidates(doc)
+    doc = _ner(blank, ["the", "Biden", "administration", "acted", "."], {1: "ORG:1"})
+    assert candidates(doc) == []
+    doc = _ner(blank, ["the", "Biden", "Foundation", "acted", "."], {1: "ORG:2"})
+    assert candidates(doc) == [("Biden Foundation", "Company", "ner")]
+
+
+def test_serial_comma_inside_a_name(blank: Language, tiny: SeedKB) -> None:
+    found = entities(blank("The Department for Science, Innovation and Technology said so."), tiny)
+    assert found["Department for Science, Innovation and Technology"].type == "GovernmentBody"
+    found = entities(blank("The Ministry of Finance, Tsinghua University and others met."), tiny)
+    assert {"Ministry of Finance", "Tsinghua University"} <= set(found)
+
+
+def test_name_with_a_place_in_front_has_a_short_form(blank: Language, tiny: SeedKB) -> None:
+    found = entities(blank("The UK Frontier Safety Institute tested it. The Frontier Safety Institute said so."),
+                     tiny)
+    inst = found["UK Frontier Safety Institute"]
+    assert [m.text for m in inst.mentions] == ["UK Frontier Safety Institute", "Frontier Safety Institute"]
+    assert "Frontier Safety Institute" not in found
+
+
+def test_one_word_name_ending_in_ai_is_a_lab(blank: Language, tiny: SeedKB) -> None:
+    doc = _ner(blank, ["MiniMaxAI", "and", "Sparkly", "grew", "."], {0: "ORG:1", 2: "ORG:1"})
+    assert candidates(doc) == [("MiniMaxAI", "Lab", "ner-head"), ("Sparkly", "Company", "ner")]

@@ -116,6 +116,7 @@ class EntityCandidates:
         found.extend(self._shapes(doc, token_texts(doc)))
         for match_id, start, end in self.family_matcher(doc):
             found.append(Candidate(start, end, "Model", "model-family", self.vocab.strings[match_id]))
+        found.extend(self._after_context_nouns(doc, found))
         mid_caps: list[set[str]] = []  # computed on first use
         for ent in doc.ents:
             if ent.ent_id_ or ent.label_ not in NER_KEPT:
@@ -202,6 +203,34 @@ class EntityCandidates:
                 out.append(Candidate(s.start, s.end, seeds[0].type, "seed", seed_key(seeds[0])))
             else:
                 out.append(Candidate(s.start, s.end, s.type, "shape", ""))
+        return out
+
+    def _after_context_nouns(self, doc: Doc, found: list[Candidate]) -> list[Candidate]:
+        """"AI startup Zhipu", "chipmaker SMIC": proper nouns right after a typing noun are a name even when
+        the NER missed them (needs tags; at most three words; never a date, place or demonym)."""
+        if not annotated(doc).tagged:
+            return []
+        lex = self.lexicon
+        assert self.index is not None
+        texts = token_texts(doc)
+        taken = {i for c in found for i in range(c.start, c.end)} | {i for e in doc.ents for i in range(e.start, e.end)}
+        out = []
+        for i, lower in enumerate(t.lower() for t in texts):
+            if lower not in lex.context_detection_nouns or i + 1 >= len(doc):
+                continue
+            end = i + 1
+            while end < len(doc) and end <= i + 3 and doc[end].tag_ == "NNP" and end not in taken:
+                end += 1
+            if end == i + 1 or (end < len(doc) and doc[end].tag_ in ("NNP", "NNPS", "POS") and doc[end].text not in
+                                POSSESSIVES):
+                continue
+            name = doc[i + 1 : end]
+            if any(t.lower_ in lex.calendar_words or t.lower_ in lex.generic_words for t in name):
+                continue
+            if self.index.place(name.text) or name.text in self.index.demonyms or not _capitalised(name[0]):
+                continue
+            type_name = lex.context_nouns.get(lower, "Company")
+            out.append(Candidate(i + 1, end, self._ai_lab(doc, doc[i], type_name), "ner-context", ""))
         return out
 
     # ------------------------------------------------------------------ statistical NER
@@ -295,6 +324,9 @@ class EntityCandidates:
             return Candidate(start, end, target.type if target else "Place", "place", key)
         if len(words) == 1 and annotated(doc).tagged and words[0].tag_ in ("VBN", "VBD", "VBG", "JJ", "RB"):
             return None  # "Verified", "Updated": not names
+        based = start >= 2 and doc[start - 1].lower_ == "based" and doc[start - 2].text == "-"
+        if based and label in ("GPE", "PERSON"):
+            return Candidate(start, end, "Company", "ner", "")  # "Hangzhou-based X": an organisation, type unknown
         if label in ("GPE", "LOC"):
             if key is not None:
                 target = self.index.target(key)
@@ -315,6 +347,8 @@ class EntityCandidates:
             following = doc[end : end + 2]
             if any(t.lower_ in lex.product_nouns for t in following if not t.is_punct):
                 return None  # "Ascend chips", "Ascend 910C processors": a product line
+            if len(words) == 1 and end < len(doc) and doc[end].lower_ in lex.modifier_nouns:
+                return None  # "the Trump administration"
             head_type = self._head_type(span)
             if head_type is not None:
                 return Candidate(start, end, head_type, "ner-head", "")
@@ -391,11 +425,13 @@ class EntityCandidates:
         j = start - 1
         while j >= 0 and j >= start - 3:
             tok = doc[j]
-            if tok.is_punct or tok.is_space or (tagged and not tok.tag_.startswith(("NN", "JJ"))):
+            if tok.is_punct or tok.is_space:
                 break
             found = lex.context_nouns.get(tok.lower_) or lex.context_nouns.get(tok.lemma_.lower())
-            if found:
+            if found:  # the tagger sometimes calls "startup" a verb: the word itself is the evidence
                 return self._ai_lab(doc, tok, found)
+            if tagged and not tok.tag_.startswith(("NN", "JJ")):
+                break
             if not tagged:
                 break
             j -= 1

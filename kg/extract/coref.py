@@ -135,6 +135,9 @@ def _short_form(group: Group, state: DocEntities) -> list[tuple[str, ...]]:
             rest.pop()
         if rest != words and 1 <= len(rest) <= 2:
             forms.append(tuple(rest))
+        first = words[0] if words else ""
+        if len(words) >= 3 and (state.index.place(first) or first in state.index.demonyms):
+            forms.append(tuple(words[1:]))  # "UK AI Security Institute" -> "AI Security Institute"
     good = []
     for form in forms:
         text = " ".join(form)

@@ -58,7 +58,10 @@ class Group:
             return self.seed.type
         if not self.best_types:
             return "Organization"
-        return sorted(self.best_types.items(), key=lambda kv: (-kv[1], -self.votes[kv[0]], kv[0]))[0][0]
+        # ties: the more specific type wins over "Company", the fallback for organisations of unknown kind
+        return sorted(
+            self.best_types.items(), key=lambda kv: (-kv[1], -self.votes[kv[0]], kv[0] == "Company", kv[0])
+        )[0][0]
 
 
 def _same_text(doc: Doc, text: str) -> bool:

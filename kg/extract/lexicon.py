@@ -65,6 +65,8 @@ class EntityLexicon:
     calendar_words: frozenset[str]
     sense_words: frozenset[str]
     product_nouns: frozenset[str]
+    modifier_nouns: frozenset[str]
+    context_detection_nouns: frozenset[str]
     publication_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     countries: tuple[PlaceEntry, ...]
@@ -138,6 +140,8 @@ def load_lexicon() -> EntityLexicon:
             calendar_words=_lower(stop["calendar_words"]),
             sense_words=_lower(stop["sense_words"]),
             product_nouns=_lower(stop["product_nouns"]),
+            modifier_nouns=_lower(stop["modifier_nouns"]),
+            context_detection_nouns=_lower(types["context_detection_nouns"]),
             publication_verbs=_lower(stop["publication_verbs"]),
             speech_verbs=_lower(stop["speech_verbs"]),
             countries=tuple(

@@ -225,6 +225,9 @@ class ShapeFinder:
         last_word = -1
         while j < len(doc):
             tok = doc[j]
+            if tok.text == "," and last_word >= 0 and self._serial_comma(doc, j):
+                j += 1  # "Department for Science, Innovation and Technology"
+                continue
             if "\n" in tok.text or (tok.is_punct and tok.text not in ("-", "&")):
                 break
             if tok.text[:1].isupper() or (tok.text[:1].isdigit() and tok.text[-1:].isalpha()):
@@ -248,6 +251,16 @@ class ShapeFinder:
             while stop > pos and doc[stop - 1].lower_ in self.tail_connectors:
                 stop -= 1
         return stop
+
+    @staticmethod
+    def _serial_comma(doc: Doc, comma: int) -> bool:
+        """A comma inside a name's list of words: capitalised words follow, then "and" + a capitalised word."""
+        k = comma + 1
+        while k < len(doc) and k <= comma + 4 and doc[k].text[:1].isupper():
+            k += 1
+        if k == comma + 1 or k + 1 >= len(doc):
+            return False
+        return doc[k].lower_ == "and" and doc[k + 1].text[:1].isupper()
 
     def _type(self, name: str, head: str, has_tail: bool) -> str | None:
         for phrase, type_name in self.lexicon.name_contains.items():
