@@ -117,6 +117,22 @@ def test_part_of_copula_and_name_prefix(trained_nlp: Language) -> None:
     assert t("HAI", "partOf", "Stanford University") in found
 
 
+def test_role_noun_with_an_anaphoric_owner_and_an_acronym(trained_nlp: Language) -> None:
+    text = ("Alibaba's Qwen overtook Meta's Llama in downloads. Alibaba Cloud, the group's cloud computing arm, "
+            "develops the models.")
+    found = triples(trained_nlp, text)
+    assert t("Alibaba Cloud", "partOf", "Alibaba") in found and t("Alibaba Cloud", "partOf", "Meta") not in found
+    names = {
+        "DigiChina Project": ("DigiChina Project", "ResearchCenter"),
+        "DCP": ("DigiChina Project", "ResearchCenter"),
+        "Stanford University": ("Stanford University", "University"),
+    }
+    text = "The DigiChina Project (DCP), part of Stanford University, said on Tuesday that it would expand."
+    rels = extract_relations(parse(trained_nlp, text), document(text), entities(text, names), IRIS)
+    part_of = t("DigiChina Project", "partOf", "Stanford University")
+    assert {(r.subject, r.predicate, r.object) for r in rels} == {part_of}
+
+
 def test_coordinated_anchors_share_the_relation(trained_nlp: Language) -> None:
     found = triples(trained_nlp, "Alibaba is also an investor in DeepSeek and Moonshot AI, two of its rivals.")
     assert {t("DeepSeek", "fundedBy", "Alibaba"), t("Moonshot AI", "fundedBy", "Alibaba")} <= found

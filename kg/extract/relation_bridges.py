@@ -158,6 +158,8 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
         left_end = ctx.doc[left.last].idx + len(ctx.doc[left.last].text)
         right_start = ctx.doc[right0.first].idx
         between = text[left_end:right_start]
+        if between.startswith(")") and text[ctx.doc[left.first].idx - 1 : ctx.doc[left.first].idx] == "(":
+            between = between[1:]  # "Center for AI Standards and Innovation (CAISI), part of ..."
         if len(between) > max_chars:
             continue
         right = _possessed_after(ctx, right0, mentions, pos + 1)

@@ -295,17 +295,28 @@ class Context:
         self._topics[unit_index] = result
         return result
 
-    def antecedent(self, noun: Token, before: int) -> Located | None:
-        """The nearest mention before token ``before`` whose class fits the anaphoric noun ("the university")."""
+    def antecedent(
+        self, noun: Token, before: int, exclude: str | None = None, prefix_of: str | None = None
+    ) -> Located | None:
+        """What an anaphoric noun ("the university", "the group") refers to: among earlier mentions of a fitting
+        class in the last ``anaphor_window_units`` sentences (not ``exclude``), the one whose name begins
+        ``prefix_of`` if any, else the entity the document mentions most, the nearest on ties."""
         wanted = self.data.anaphors.get(noun.lemma_.lower())
         unit = self.unit_of(noun)
         if not wanted or unit is None:
             return None
         first_unit = self.units[max(0, unit.index - self.data.anaphor_window)]
-        for loc in reversed(self.index.in_range(first_unit.first, before - 1, nested=True)):
-            if is_a(loc.type, wanted):
-                return loc
-        return None
+        fitting = [
+            loc
+            for loc in self.index.in_range(first_unit.first, before - 1, nested=True)
+            if is_a(loc.type, wanted) and loc.entity.id != exclude
+        ]
+        if not fitting:
+            return None
+        if prefix_of:  # "Alibaba Cloud, the group's cloud arm": the group whose name it carries
+            named = [loc for loc in fitting if prefix_of.lower().startswith(loc.entity.name.lower() + " ")]
+            fitting = named or fitting
+        return max(fitting, key=lambda loc: (self.index.counts.get(loc.entity.id, 0), loc.first))
 
     # results ------------------------------------------------------------
     def admit(

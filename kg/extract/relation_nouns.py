@@ -47,8 +47,8 @@ def _owner(ctx: Context, p: Token, wanted: list[str], exclude: Located) -> Resol
         res = ctx.possessive_pronoun(p, wanted)
         return res if res is not None and res.entity.id != exclude.entity.id else None
     if not exclude.first <= p.i <= exclude.last and any(d.lower_ == "the" for d in p.children):
-        ante = ctx.antecedent(p, p.i)
-        if ante is not None and ante.entity.id != exclude.entity.id:
+        ante = ctx.antecedent(p, p.i, exclude.entity.id, exclude.entity.name)
+        if ante is not None:
             return Resolved(ante.entity, p.i, p.i, ctx.data.resolution_factor)
     return None
 
