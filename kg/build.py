@@ -34,7 +34,7 @@ from kg.clusters import cluster_claims
 from kg.config import ONTOLOGY_NS, PIPELINE_VERSION, Settings
 from kg.corpus import read_corpus
 from kg.iris import Iris
-from kg.rdf import Activity, Vocabulary, check_extraction, document_graph
+from kg.rdf import Activity, Vocabulary, check_extraction, document_lines
 from kg.rdf_cross import CanonicalEntity, canonical_entities, cross_graph, dangling_references
 from kg.records import MODALITIES, Document, Extraction, Problem
 from kg.seed import entity_classes, load_seed, ontology_graph
@@ -193,8 +193,8 @@ class _Run:
         with _bar(len(checked), "writing graphs", self.options.progress and len(checked) > 500) as bar:
             for ex in checked:
                 key = keys[ex.document.id]
-                if self.cache.load_graph(key) is None:
-                    lines = canonical_lines(document_graph(ex, self.iris, self.activity, self.seed))
+                if not self.cache.has_graph(key):
+                    lines = document_lines(ex, self.iris, self.activity, self.seed)
                     self.cache.save_graph(key, self.prefixes.trig_block(self.iris.document_graph(ex.document.id),
                                                                         lines))
                 if bar is not None:

@@ -106,6 +106,9 @@ class Cache:
         except (FileNotFoundError, UnicodeDecodeError):
             return None
 
+    def has_graph(self, key: str) -> bool:
+        return self._graph_path(key).is_file()
+
     def save_graph(self, key: str, block: str) -> None:
         write_text(self._graph_path(key), block)
 

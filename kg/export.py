@@ -127,12 +127,10 @@ def _jsonld(path: Path, prefixes: Prefixes) -> bytes:
     quads = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TRIG)
     raw = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.JSON_LD)
     expanded = json.loads(raw if raw is not None else b"[]")
-    order = sorted(((ns, p) for p, ns in prefixes.namespaces.items()), key=lambda x: (-len(x[0]), x[1]))
-
     def shorten(iri: str) -> str:
-        if iri.startswith("<"):
+        if iri.startswith("_:"):
             return iri
-        short = prefixes.abbreviate(f"<{iri}>", order)
+        short = prefixes.iri(iri)
         return iri if short.startswith("<") else short
 
     context = dict(sorted(prefixes.namespaces.items()))

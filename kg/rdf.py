@@ -21,9 +21,9 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 from rdflib.term import Literal, Node, URIRef
 
 from kg.iris import Iris
-from kg.records import Claim, Document, Entity, Extraction, Problem, Relation
+from kg.records import Claim, Document, Extraction, Problem, Relation
 from kg.seed import SeedKB
-from kg.trig import Triple
+from kg.trig import nt_boolean, nt_integer, nt_iri, nt_string, nt_term
 from kg.vocab import KG, OA, SCHEMA
 
 CONTEXT_CHARS = 32  # oa:prefix / oa:suffix length
@@ -93,82 +93,113 @@ def document_kind(doc: Document, seed: SeedKB) -> URIRef:
     return SCHEMA.NewsArticle
 
 
+def _vocabulary_terms() -> dict[str, str]:
+    """The N-Triples form of every vocabulary term a document graph uses, by its prefixed name."""
+    terms: dict[str, URIRef] = {"rdf:type": RDF.type, "rdf:subject": RDF.subject, "rdf:predicate": RDF.predicate,
+                                "rdf:object": RDF.object, "schema:NewsArticle": SCHEMA.NewsArticle,
+                                "schema:Report": SCHEMA.Report, "schema:Claim": SCHEMA.Claim,
+                                "prov:wasGeneratedBy": PROV.wasGeneratedBy, "prov:used": PROV.used,
+                                "prov:wasDerivedFrom": PROV.wasDerivedFrom}
+    for name in ("identifier", "title", "source", "publisher", "date", "creator"):
+        terms[f"dct:{name}"] = DCTERMS[name]
+    for name in ("SpecificResource", "TextQuoteSelector", "TextPositionSelector", "hasSource", "hasSelector",
+                 "exact", "prefix", "suffix", "start", "end"):
+        terms[f"oa:{name}"] = OA[name]
+    for name in ("Document", "Mention", "RelationAssertion", "Claim", "sha256", "format", "path", "text",
+                 "pageStarts", "mentions", "mentionOf", "inDocument", "evidence", "page", "rule", "confidence",
+                 "statedIn", "modality", "quotation", "cue", "attributedTo", "reportedBy", "about",
+                 "asserted", "hedged", "negated"):
+        terms[f"kg:{name}"] = KG[name]
+    return {name: nt_term(term) for name, term in terms.items()}
+
+
+_T = _vocabulary_terms()
+
+
 class _Writer:
+    """Writes a document graph as N-Triples lines (terms from rdflib's namespaces and the ontology's).
+
+    Lines are made directly rather than through rdflib term objects: a document graph has hundreds of
+    triples, and this runs for every new or changed document beside the spaCy pipeline.
+    """
+
     def __init__(self, ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB) -> None:
         self.ex = ex
         self.doc = ex.document
         self.iris = iris
         self.activity = activity
         self.seed = seed
-        self.doc_iri = URIRef(iris.document(self.doc.id))
-        self.triples: list[Triple] = []
+        self.doc_iri = nt_iri(iris.document(self.doc.id))
+        self.lines: list[str] = []
 
-    def add(self, s: Node, p: Node, o: Node) -> None:
-        self.triples.append((s, p, o))
+    def add(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"{s} {_T[p]} {o} .")
 
     # --- the document -----------------------------------------------------------------------------------
     def document(self) -> None:
         doc, d = self.doc, self.doc_iri
-        self.add(d, RDF.type, KG.Document)
-        self.add(d, RDF.type, document_kind(doc, self.seed))
-        self.add(d, DCTERMS.identifier, Literal(doc.id))
+        self.add(d, "rdf:type", _T["kg:Document"])
+        self.add(d, "rdf:type", nt_term(document_kind(doc, self.seed)))
+        self.add(d, "dct:identifier", nt_string(doc.id))
         if doc.title:
-            self.add(d, DCTERMS.title, Literal(doc.title))
+            self.add(d, "dct:title", nt_string(doc.title))
         if doc.url:
-            self.add(d, DCTERMS.source, url_term(doc.url))
+            self.add(d, "dct:source", nt_term(url_term(doc.url)))
         if doc.publisher:
-            self.add(d, DCTERMS.publisher, Literal(doc.publisher))
+            self.add(d, "dct:publisher", nt_string(doc.publisher))
         if doc.date:
-            self.add(d, DCTERMS.date, date_literal(doc.date))
+            self.add(d, "dct:date", nt_term(date_literal(doc.date)))
         for author in doc.authors:
-            self.add(d, DCTERMS.creator, Literal(author))
-        self.add(d, KG.sha256, Literal(doc.sha256))
-        self.add(d, KG["format"], Literal(doc.format))
-        self.add(d, KG.path, Literal(doc.path))
-        self.add(d, KG.text, Literal(doc.text))
+            self.add(d, "dct:creator", nt_string(author))
+        self.add(d, "kg:sha256", nt_string(doc.sha256))
+        self.add(d, "kg:format", nt_string(doc.format))
+        self.add(d, "kg:path", nt_string(doc.path))
+        self.add(d, "kg:text", nt_string(doc.text))
         if doc.page_starts:
-            self.add(d, KG.pageStarts, Literal(" ".join(str(n) for n in doc.page_starts)))
-        act = URIRef(self.activity.iri)  # described once, in graph/cross
-        self.add(d, PROV.wasGeneratedBy, act)
-        self.add(act, PROV.used, d)
+            self.add(d, "kg:pageStarts", nt_string(" ".join(str(n) for n in doc.page_starts)))
+        act = nt_iri(self.activity.iri)  # described once, in graph/cross
+        self.add(d, "prov:wasGeneratedBy", act)
+        self.add(act, "prov:used", d)
 
     # --- mentions ---------------------------------------------------------------------------------------
     def mentions(self) -> None:
         for ent in self.ex.entities:
+            e = nt_iri(ent.id)
             if ent.mentions:
-                self.add(self.doc_iri, KG.mentions, URIRef(ent.id))
+                self.add(self.doc_iri, "kg:mentions", e)
             for m in ent.mentions:
-                self.mention(ent, m.start, m.end, m.text)
+                self.mention(e, m.start, m.end, m.text)
 
-    def mention(self, ent: Entity, start: int, end: int, text: str) -> None:
-        m = URIRef(self.iris.mention(self.doc.id, start, end))
-        self.add(m, RDF.type, KG.Mention)
-        self.add(m, KG.mentionOf, URIRef(ent.id))
-        self.add(m, KG.inDocument, self.doc_iri)
-        self.add(m, OA.start, Literal(start))
-        self.add(m, OA.end, Literal(end))
-        self.add(m, OA.exact, Literal(text))
+    def mention(self, entity: str, start: int, end: int, text: str) -> None:
+        m = nt_iri(self.iris.mention(self.doc.id, start, end))
+        self.add(m, "rdf:type", _T["kg:Mention"])
+        self.add(m, "kg:mentionOf", entity)
+        self.add(m, "kg:inDocument", self.doc_iri)
+        self.add(m, "oa:start", nt_integer(start))
+        self.add(m, "oa:end", nt_integer(end))
+        self.add(m, "oa:exact", nt_string(text))
 
     # --- evidence ---------------------------------------------------------------------------------------
-    def evidence(self, owner: URIRef, start: int, end: int, page: int | None) -> None:
+    def evidence(self, owner: str, start: int, end: int, page: int | None) -> None:
         text = self.doc.text
-        target = URIRef(self.iris.target(owner))
-        quote_sel = URIRef(self.iris.quote_selector(owner))
-        position = URIRef(self.iris.position_selector(owner))
-        self.add(owner, KG.evidence, target)
-        self.add(target, RDF.type, OA.SpecificResource)
-        self.add(target, OA.hasSource, self.doc_iri)
-        self.add(target, OA.hasSelector, quote_sel)
-        self.add(target, OA.hasSelector, position)
+        target = nt_iri(self.iris.target(owner))
+        quote_sel = nt_iri(self.iris.quote_selector(owner))
+        position = nt_iri(self.iris.position_selector(owner))
+        o = nt_iri(owner)
+        self.add(o, "kg:evidence", target)
+        self.add(target, "rdf:type", _T["oa:SpecificResource"])
+        self.add(target, "oa:hasSource", self.doc_iri)
+        self.add(target, "oa:hasSelector", quote_sel)
+        self.add(target, "oa:hasSelector", position)
         if page is not None:
-            self.add(target, KG.page, Literal(page))
-        self.add(quote_sel, RDF.type, OA.TextQuoteSelector)
-        self.add(quote_sel, OA.exact, Literal(text[start:end]))
-        self.add(quote_sel, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS) : start]))
-        self.add(quote_sel, OA.suffix, Literal(text[end : end + CONTEXT_CHARS]))
-        self.add(position, RDF.type, OA.TextPositionSelector)
-        self.add(position, OA.start, Literal(start))
-        self.add(position, OA.end, Literal(end))
+            self.add(target, "kg:page", nt_integer(page))
+        self.add(quote_sel, "rdf:type", _T["oa:TextQuoteSelector"])
+        self.add(quote_sel, "oa:exact", nt_string(text[start:end]))
+        self.add(quote_sel, "oa:prefix", nt_string(text[max(0, start - CONTEXT_CHARS) : start]))
+        self.add(quote_sel, "oa:suffix", nt_string(text[end : end + CONTEXT_CHARS]))
+        self.add(position, "rdf:type", _T["oa:TextPositionSelector"])
+        self.add(position, "oa:start", nt_integer(start))
+        self.add(position, "oa:end", nt_integer(end))
 
     # --- relations --------------------------------------------------------------------------------------
     def relations(self) -> None:
@@ -177,16 +208,17 @@ class _Writer:
 
     def relation(self, rel: Relation) -> None:
         ev = rel.evidence
-        s, p, o = URIRef(rel.subject), KG[rel.predicate], URIRef(rel.object)
-        r = URIRef(self.iris.relation(self.doc.id, rel.subject, rel.predicate, rel.object, ev.start, ev.end))
-        self.add(s, p, o)
-        self.add(r, RDF.type, KG.RelationAssertion)
-        self.add(r, RDF.subject, s)
-        self.add(r, RDF.predicate, p)
-        self.add(r, RDF.object, o)
-        self.add(r, KG.rule, Literal(rel.rule))
-        self.add(r, KG.confidence, decimal_literal(min(1.0, max(0.0, rel.confidence))))
-        self.add(r, PROV.wasDerivedFrom, self.doc_iri)
+        s, p, o = nt_iri(rel.subject), nt_term(KG[rel.predicate]), nt_iri(rel.object)
+        r = self.iris.relation(self.doc.id, rel.subject, rel.predicate, rel.object, ev.start, ev.end)
+        a = nt_iri(r)
+        self.lines.append(f"{s} {p} {o} .")
+        self.add(a, "rdf:type", _T["kg:RelationAssertion"])
+        self.add(a, "rdf:subject", s)
+        self.add(a, "rdf:predicate", p)
+        self.add(a, "rdf:object", o)
+        self.add(a, "kg:rule", nt_string(rel.rule))
+        self.add(a, "kg:confidence", nt_term(decimal_literal(min(1.0, max(0.0, rel.confidence)))))
+        self.add(a, "prov:wasDerivedFrom", self.doc_iri)
         self.evidence(r, ev.start, ev.end, self.doc.page_of(ev.start))
 
     # --- claims -----------------------------------------------------------------------------------------
@@ -195,34 +227,37 @@ class _Writer:
             self.claim(claim)
 
     def claim(self, claim: Claim) -> None:
-        c = URIRef(claim.id)
-        self.add(c, RDF.type, KG.Claim)
-        self.add(c, RDF.type, SCHEMA.Claim)
-        self.add(c, KG.text, Literal(claim.text))
-        self.add(c, KG.statedIn, self.doc_iri)
-        self.add(c, PROV.wasDerivedFrom, self.doc_iri)
-        self.add(c, KG.modality, KG[claim.modality])
-        self.add(c, KG.quotation, Literal(claim.quotation))
+        c = nt_iri(claim.id)
+        self.add(c, "rdf:type", _T["kg:Claim"])
+        self.add(c, "rdf:type", _T["schema:Claim"])
+        self.add(c, "kg:text", nt_string(claim.text))
+        self.add(c, "kg:statedIn", self.doc_iri)
+        self.add(c, "prov:wasDerivedFrom", self.doc_iri)
+        self.add(c, "kg:modality", _T[f"kg:{claim.modality}"])
+        self.add(c, "kg:quotation", nt_boolean(claim.quotation))
         if claim.cue:
-            self.add(c, KG.cue, Literal(claim.cue))
+            self.add(c, "kg:cue", nt_string(claim.cue))
         if claim.attributed_to is not None:
-            self.add(c, KG.attributedTo, URIRef(claim.attributed_to.id))
+            self.add(c, "kg:attributedTo", nt_iri(claim.attributed_to.id))
         if claim.reported_by is not None:
-            self.add(c, KG.reportedBy, URIRef(claim.reported_by.id))
+            self.add(c, "kg:reportedBy", nt_iri(claim.reported_by.id))
         for about in claim.about:
-            self.add(c, KG.about, URIRef(about))
+            self.add(c, "kg:about", nt_iri(about))
         page = claim.page if claim.page is not None else self.doc.page_of(claim.start)
-        self.evidence(c, claim.start, claim.end, page)
+        self.evidence(claim.id, claim.start, claim.end, page)
 
 
-def document_graph(ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB) -> tuple[Triple, ...]:
-    """The triples of ``graph/doc/{id}`` for one extraction (pass it through :func:`check_extraction` first)."""
+def document_lines(ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB) -> list[str]:
+    """The graph ``graph/doc/{id}`` of one extraction as canonical N-Triples lines, sorted, without duplicates.
+
+    Pass the extraction through :func:`check_extraction` first.
+    """
     writer = _Writer(ex, iris, activity, seed)
     writer.document()
     writer.mentions()
     writer.relations()
     writer.claims()
-    return tuple(writer.triples)
+    return sorted(set(writer.lines))
 
 
 # --- checking what the extractor gave -------------------------------------------------------------------
@@ -288,4 +323,4 @@ def check_extraction(ex: Extraction, vocab: Vocabulary) -> tuple[Extraction, tup
 
 
 __all__ = ["CONTEXT_CHARS", "Activity", "Vocabulary", "check_extraction", "date_literal", "decimal_literal",
-           "document_graph", "document_kind", "url_term"]
+           "document_kind", "document_lines", "url_term"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import rdflib
 from rdflib.compare import to_canonical_graph
@@ -25,7 +25,7 @@ Triple = tuple[Node, Node, Node]
 _LITERAL_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f\ud800-\udfff]')
 _LITERAL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _IRI_SPECIAL = re.compile(r'[\x00-\x20<>"{}|^`\\\ud800-\udfff]')
-_LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")  # used with match(iri, pos): no "^"
 _BNODE_LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
@@ -49,17 +49,38 @@ def _escape_iri_char(match: re.Match[str]) -> str:
     return "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
 
 
+def nt_iri(iri: str) -> str:
+    """``<iri>``; characters an IRI cannot hold are percent-encoded."""
+    return "<" + (_IRI_SPECIAL.sub(_escape_iri_char, iri) if _IRI_SPECIAL.search(iri) else iri) + ">"
+
+
+def nt_string(text: str) -> str:
+    """A plain string literal, escaped as N-Triples requires (also valid Turtle and TriG)."""
+    return '"' + (_LITERAL_SPECIAL.sub(_escape_char, text) if _LITERAL_SPECIAL.search(text) else text) + '"'
+
+
+def nt_typed(lexical: str, datatype: str) -> str:
+    return f"{nt_string(lexical)}^^{nt_iri(datatype)}"
+
+
+def nt_integer(value: int) -> str:
+    return f'"{value}"{_XSD_INTEGER}'
+
+
+def nt_boolean(value: bool) -> str:
+    return f'"{"true" if value else "false"}"{_XSD_BOOLEAN}'
+
+
 def nt_term(term: Node) -> str:
-    """The N-Triples form of an IRI, blank node or literal (also valid Turtle and TriG)."""
+    """The N-Triples form of an rdflib IRI, blank node or literal (also valid Turtle and TriG)."""
     if isinstance(term, URIRef):
-        return "<" + _IRI_SPECIAL.sub(_escape_iri_char, str(term)) + ">"
+        return nt_iri(str(term))
     if isinstance(term, Literal):
-        text = '"' + _LITERAL_SPECIAL.sub(_escape_char, str(term)) + '"'
         if term.language:  # language tags are case-insensitive: written lowercase, as stores keep them
-            return f"{text}@{term.language.lower()}"
+            return f"{nt_string(str(term))}@{term.language.lower()}"
         if term.datatype is not None and term.datatype != XSD.string:
-            return f"{text}^^{nt_term(term.datatype)}"
-        return text
+            return nt_typed(str(term), str(term.datatype))
+        return nt_string(str(term))
     if isinstance(term, BNode):
         label = str(term)
         return "_:" + (label if _BNODE_LABEL.match(label) else "x" + hashlib.sha256(label.encode()).hexdigest()[:16])
@@ -104,21 +125,29 @@ class Prefixes:
     """Namespace prefixes used to abbreviate IRIs (``{"kg": "https://policy-kg.org/ns#", ...}``)."""
 
     namespaces: Mapping[str, str]
+    _by_namespace: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_ns: dict[str, str] = {}
+        for prefix, ns in sorted(self.namespaces.items()):
+            by_ns.setdefault(ns, prefix)
+        object.__setattr__(self, "_by_namespace", by_ns)
 
     def header(self) -> str:
         return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(self.namespaces.items()))
 
-    def _by_length(self) -> list[tuple[str, str]]:
-        return sorted(((ns, p) for p, ns in self.namespaces.items()), key=lambda x: (-len(x[0]), x[1]))
+    def iri(self, iri: str) -> str:
+        """``kg:Lab`` for an IRI a prefix covers with a plain local name, else ``<iri>``."""
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1  # a plain local name holds neither "/" nor "#"
+        prefix = self._by_namespace.get(iri[:cut])
+        if prefix is not None and _LOCAL_NAME.match(iri, cut):
+            return f"{prefix}:{iri[cut:]}"
+        return f"<{iri}>"
 
-    def abbreviate(self, term: str, order: Sequence[tuple[str, str]]) -> str:
+    def abbreviate(self, term: str) -> str:
         """A canonical N-Triples term as written in TriG: ``kg:Lab``, ``42``, ``true`` or unchanged."""
         if term.startswith("<"):
-            iri = term[1:-1]
-            for ns, prefix in order:
-                if iri.startswith(ns) and _LOCAL_NAME.match(iri[len(ns) :]):
-                    return f"{prefix}:{iri[len(ns):]}"
-            return term
+            return self.iri(term[1:-1])
         if term.startswith('"') and term.endswith(">"):
             cut = term.rindex("^^<")
             lexical, datatype = term[1 : cut - 1], term[cut:]
@@ -128,13 +157,22 @@ class Prefixes:
                 return lexical
             if datatype == _XSD_BOOLEAN and lexical in ("true", "false"):
                 return lexical
-            return term[: cut + 2] + self.abbreviate(term[cut + 2 :], order)
+            return term[: cut + 2] + self.iri(term[cut + 3 : -1])
         return term
 
     def body(self, lines: Iterable[str], indent: str = "") -> str:
         """Sorted canonical lines as Turtle statements: one block per subject, ``a`` first."""
-        order = self._by_length()
         out: list[str] = []
+        seen: dict[str, str] = {}  # IRIs repeat: abbreviate each once
+
+        def short(term: str) -> str:
+            if term[0] != "<":
+                return self.abbreviate(term)
+            found = seen.get(term)
+            if found is None:
+                found = seen[term] = self.abbreviate(term)
+            return found
+
         subject: str | None = None
         groups: dict[str, list[str]] = {}
 
@@ -144,10 +182,10 @@ class Prefixes:
             preds = sorted(groups, key=lambda p: (p != _TYPE, p))
             parts = []
             for pred in preds:
-                name = "a" if pred == _TYPE else self.abbreviate(pred, order)
-                parts.append(f"{name} " + ", ".join(self.abbreviate(o, order) for o in groups[pred]))
+                name = "a" if pred == _TYPE else short(pred)
+                parts.append(f"{name} " + ", ".join(short(o) for o in groups[pred]))
             sep = f" ;\n{indent}    "
-            out.append(f"{indent}{self.abbreviate(subject, order)} {sep.join(parts)} .\n")
+            out.append(f"{indent}{short(subject)} {sep.join(parts)} .\n")
 
         for line in lines:
             s, p, o = split_line(line)
@@ -160,7 +198,8 @@ class Prefixes:
 
     def trig_block(self, graph: str, lines: Iterable[str]) -> str:
         """One named graph: ``<graph> {`` the statements ``}``."""
-        return f"{self.abbreviate(nt_term(URIRef(graph)), self._by_length())} {{\n{self.body(lines, '  ')}}}\n"
+        return f"{self.abbreviate(nt_term(URIRef(graph)))} {{\n{self.body(lines, '  ')}}}\n"
 
 
-__all__ = ["Prefixes", "Triple", "canonical_lines", "nt_line", "nt_term", "split_line"]
+__all__ = ["Prefixes", "Triple", "canonical_lines", "nt_boolean", "nt_integer", "nt_iri", "nt_line", "nt_string",
+           "nt_term", "nt_typed", "split_line"]

@@ -121,7 +121,7 @@ def _usable(out: Path, old_trig: bytes) -> None:
     assert _manifest(out)["kg_build"] == 1
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
 def test_an_interrupted_build_leaves_the_previous_one_and_the_next_finishes(tmp_path: Path, corpus: Path,
                                                                           sig: signal.Signals) -> None:
     out = tmp_path / "out"
