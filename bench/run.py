@@ -3,8 +3,8 @@
 Every measurement is a ratio against a baseline measured in the same run, because these machines are
 shared and noisy:
 
-1. build throughput: words/s of `kg build --workers W` against `nlp.pipe(n_process=W)` alone, same
-   pipeline, same texts, both as fresh processes timed end to end (model loading included in both);
+1. build throughput: words/s of `kg build --workers W` against the same spaCy pipeline alone over the same
+   texts with W worker processes (bench/raw_spacy.py), both fresh processes timed end to end;
 2. incremental rebuild: one changed document out of N, against the full build of those N;
 3. query speed: every named query through the tool (`kg.named_queries.run_named`) against the same
    SPARQL text run on pyoxigraph directly; rdflib's in-memory store shown for reference;
@@ -56,19 +56,6 @@ PLANS = {
                  query_repeats=5, rdflib_reference=True),
 }
 
-RAW_SPACY = """
-import sys, time
-from pathlib import Path
-from kg.config import Settings
-from kg.corpus import read_corpus
-from kg.nlp import load_nlp
-from kg.seed import load_seed
-settings = Settings()
-docs = read_corpus([Path(sys.argv[1])], settings).documents
-nlp = load_nlp(settings, load_seed(settings))
-for _ in nlp.pipe((d.text for d in docs), batch_size=settings.batch_size, n_process=int(sys.argv[2])):
-    pass
-"""
 
 
 def timed_process(args: list[str]) -> tuple[float, int, str]:
@@ -117,7 +104,7 @@ def corpus_words(path: Path) -> int:
 def bench_throughput(plan: Plan, workers: int) -> dict[str, Any]:
     corpus, _ = make_corpus(plan.throughput_docs)
     words = corpus_words(corpus)
-    raw_s, _, _ = timed_process([sys.executable, "-c", RAW_SPACY, str(corpus), str(workers)])
+    raw_s, _, _ = timed_process([sys.executable, str(ROOT / "bench" / "raw_spacy.py"), str(corpus), str(workers)])
     build_s, _, summary = kg_build(corpus, WORK / "b-throughput", workers)
     return {"documents": summary["documents"], "words": words, "workers": workers,
             "raw_spacy_words_per_s": round(words / raw_s), "kg_build_words_per_s": round(words / build_s),
