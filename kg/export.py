@@ -6,6 +6,8 @@
   ever fetched) and is sorted by ``@id``.
 * ``graphml`` and ``gexf`` (Gephi, Cytoscape) through networkx: entities are nodes (label, type, Wikidata
   item, how many documents mention them), relations are edges (predicate, how many documents assert them).
+  The entities are those the corpus mentions or relates; facts of the seed knowledge base between them are
+  edges too (0 documents). ``whole_seed`` adds every seed entity.
 * ``csv``: ``entities.csv`` and ``relations.csv``, the same data as tables.
 """
 
@@ -191,8 +193,10 @@ def _value(term: Any) -> str:
     return "" if term is None else str(term.value)
 
 
-def tables(build: Path) -> tuple[list[EntityRow], list[RelationRow]]:
-    """Entities that documents mention or that relations link, and every relation between entities."""
+def tables(build: Path, whole_seed: bool = False) -> tuple[list[EntityRow], list[RelationRow]]:
+    """The entities the corpus mentions or relates (with ``whole_seed``: every entity of the graph, the whole
+    seed knowledge base included), and every relation between two of them, with the number of documents
+    that assert it (0: a fact of the seed knowledge base)."""
     store = open_store(build)
 
     def rows(query: str) -> Iterator[Any]:
@@ -206,11 +210,12 @@ def tables(build: Path) -> tuple[list[EntityRow], list[RelationRow]]:
         if _value(r["p"]).startswith(kg_ns) and isinstance(r["o"], pyoxigraph.NamedNode)
     )
     mentioned = {_value(r["e"]): int(_value(r["documents"])) for r in rows(_MENTIONED)}
-    wanted = set(mentioned) | {r.subject for r in relations} | {r.object for r in relations}
+    asserted = [r for r in relations if r.documents > 0]
+    wanted = set(mentioned) | {r.subject for r in asserted} | {r.object for r in asserted}
     found: dict[str, EntityRow] = {}
     for r in rows(_ENTITIES):
         iri, kind = _value(r["e"]), _value(r["type"])
-        if iri not in wanted or not kind.startswith(kg_ns) or kind == kg_ns + "Entity":
+        if (iri not in wanted and not whole_seed) or not kind.startswith(kg_ns) or kind == kg_ns + "Entity":
             continue
         wikidata = _value(r["wikidata"]).rsplit("/", 1)[-1]
         aliases = tuple(sorted(a for a in _value(r["aliases"]).split("\x1f") if a))
@@ -271,7 +276,7 @@ def csv_paths(output: Path, folder: bool = False) -> dict[str, Path]:
 
 
 def export(build: Path, fmt: str, output: Path | None, stream: IO[bytes] | None = None, *,
-           folder: bool = False) -> ExportResult:
+           folder: bool = False, whole_seed: bool = False) -> ExportResult:
     """Export the build in ``fmt`` to ``output`` (a file; for csv a folder or prefix, see :func:`csv_paths`)
     or to ``stream``."""
     if fmt not in FORMATS:
@@ -279,13 +284,13 @@ def export(build: Path, fmt: str, output: Path | None, stream: IO[bytes] | None 
     if fmt == "csv":
         if output is None:
             raise InputError("csv writes two tables (entities.csv, relations.csv): pass -o FOLDER/ or -o PREFIX")
-        entities, relations = tables(build)
+        entities, relations = tables(build, whole_seed)
         paths = csv_paths(output, folder)
         for name, data in csv_tables(entities, relations).items():
             _write(paths[name], data)
         return ExportResult(fmt, tuple(paths.values()), len(relations), len(entities))
     if fmt in NETWORK_FORMATS:
-        entities, relations = tables(build)
+        entities, relations = tables(build, whole_seed)
         data = _network_bytes(network(entities, relations), fmt)
         count, nodes = len(relations), len(entities)
     else:

@@ -30,6 +30,7 @@ _BNODE_LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
 _TYPE = f"<{RDF.type}>"
+WIDTH = 100  # several objects longer than this together go one a line
 _XSD_INTEGER = f"^^<{XSD.integer}>"
 _XSD_DECIMAL = f"^^<{XSD.decimal}>"
 _XSD_BOOLEAN = f"^^<{XSD.boolean}>"
@@ -183,7 +184,11 @@ class Prefixes:
             parts = []
             for pred in preds:
                 name = "a" if pred == _TYPE else short(pred)
-                parts.append(f"{name} " + ", ".join(short(o) for o in groups[pred]))
+                objects = [short(o) for o in groups[pred]]
+                joined = ", ".join(objects)
+                if len(objects) > 1 and len(joined) > WIDTH:  # one object a line
+                    joined = f",\n{indent}        ".join(objects)
+                parts.append(f"{name} {joined}")
             sep = f" ;\n{indent}    "
             out.append(f"{indent}{short(subject)} {sep.join(parts)} .\n")
 

@@ -127,6 +127,9 @@ def test_graphml_and_gexf_have_typed_labelled_entities_and_predicate_edges(sampl
         assert {"developedBy", "partOf", "basedIn"} <= predicates
     deepseek = by_iri[IRIS.entity_key("deepseek")]
     assert (deepseek.label, deepseek.type) == ("DeepSeek", "Lab") and deepseek.documents > 3
+    assert len(entities) == sample_build.result.summary.entities  # what the corpus mentions or relates
+    everything, all_relations = tables(sample_build.out, whole_seed=True)
+    assert {e.iri for e in entities} < {e.iri for e in everything} and set(relations) <= set(all_relations)
 
 
 def test_csv_tables_to_a_folder_or_a_prefix(sample_build: Built, tmp_path: Path) -> None:  # noqa: F811

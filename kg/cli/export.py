@@ -20,13 +20,15 @@ from kg.export import FORMATS, export
                    "prefix (PREFIX-entities.csv, PREFIX-relations.csv); required.")
 @click.option("--build", "build", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
               help="Build folder made by `kg build`.")
-def command(fmt: str, output: str | None, build: Path) -> None:
+@click.option("--whole-seed", is_flag=True,
+              help="graphml/gexf/csv: every entity of the seed knowledge base, not only those the corpus mentions.")
+def command(fmt: str, output: str | None, build: Path, whole_seed: bool) -> None:
     """Export the built graph in another format.
 
     RDF formats are read from BUILD/graph.trig and come out sorted; JSON-LD carries its @context inline
-    (nothing is fetched). GraphML and GEXF have one node per entity (label, type, Wikidata item, documents
-    that mention it) and one edge per relation (predicate, documents that assert it; 0 for facts of the
-    seed knowledge base). Without -o, the export goes to stdout.
+    (nothing is fetched). GraphML and GEXF have one node per entity the corpus mentions or relates (label,
+    type, Wikidata item, documents that mention it) and one edge per relation between them (predicate,
+    documents that assert it; 0 for facts of the seed knowledge base). Without -o, the export goes to stdout.
 
     Example:
 
@@ -38,7 +40,7 @@ def command(fmt: str, output: str | None, build: Path) -> None:
     """
     target = Path(output) if output else None
     folder = output is not None and output.endswith(("/", os.sep))
-    result = export(build, fmt, target, sys.stdout.buffer, folder=folder)
+    result = export(build, fmt, target, sys.stdout.buffer, folder=folder, whole_seed=whole_seed)
     if result.paths:
         what = f"{result.nodes:,} entities, {result.statements:,} relations" if fmt in ("csv", "graphml", "gexf") \
             else f"{result.statements:,} statements"
