@@ -23,19 +23,21 @@ import numpy as np
 import pyoxigraph
 from rapidfuzz import fuzz, process, utils
 
-from kg.cite_index import RankIndex, rank_index
+from kg.cite_index import RankIndex, build_rank_index, rank_index
 from kg.cite_store import (
     Agent,
     CiteIndex,
     ClaimInfo,
     ClusterInfo,
     EntityInfo,
+    as_backend,
     load_claims,
     load_details,
 )
 from kg.claim_text import load_lexicon, tokens
 from kg.errors import InputError
 from kg.independence import Source, independence
+from kg.sparql_backend import DEFAULT_TIMEOUT, EndpointBackend, SparqlBackend
 from kg.store import open_store
 
 LINK_BOOST = {"attributedTo": 1.0, "about": 0.6, "reportedBy": 0.3}
@@ -97,15 +99,37 @@ def cite(build: Path, query: str, *, limit: int = 10, min_sources: int = 1) -> C
     return cite_store(open_store(build), query, limit=limit, min_sources=min_sources, build=build)
 
 
-def cite_store(
-    store: pyoxigraph.Store, query: str, *, limit: int = 10, min_sources: int = 1, build: Path | None = None
+def cite_endpoint(
+    url: str, query: str, *, limit: int = 10, min_sources: int = 1, timeout: float = DEFAULT_TIMEOUT,
+    auth: tuple[str, str] | None = None, default_graph: str = "auto",
 ) -> CiteAnswer:
+    """Look ``query`` up in a build pushed to the SPARQL server at ``url`` (its query endpoint).
+
+    The ranking index is read from the server on each call (not cached: see :mod:`kg.cite_index`)."""
+    query = _checked(query, limit, min_sources)
+    with EndpointBackend.connect(url, timeout=timeout, auth=auth, default_graph=default_graph) as backend:
+        return _cite(backend, build_rank_index(backend), query, limit, min_sources)
+
+
+def cite_store(
+    store: pyoxigraph.Store | SparqlBackend, query: str, *, limit: int = 10, min_sources: int = 1,
+    build: Path | None = None,
+) -> CiteAnswer:
+    query = _checked(query, limit, min_sources)
+    source = as_backend(store)
+    return _cite(source, rank_index(source, build), query, limit, min_sources)
+
+
+def _checked(query: str, limit: int, min_sources: int) -> str:
     query = query.strip()
     if not query:
         raise InputError("kg cite: the query is empty; give a claim IRI, an entity name or some words")
     if limit < 1 or min_sources < 1:
         raise InputError("kg cite: --limit and --min-sources must be at least 1")
-    ranker = rank_index(store, build)
+    return query
+
+
+def _cite(store: SparqlBackend, ranker: RankIndex, query: str, limit: int, min_sources: int) -> CiteAnswer:
     index = ranker.index
     if re.match(r"^https?://\S+$", query):
         claim = next((r for r in index.claims if r.iri == query), None)
@@ -141,7 +165,7 @@ def _by_cluster(index: CiteIndex, scores: np.ndarray) -> list[tuple[str, float, 
 
 
 def _answer(
-    store: pyoxigraph.Store,
+    store: SparqlBackend,
     index: CiteIndex,
     query: str,
     mode: str,
@@ -271,7 +295,7 @@ def rank_claims(ranker: RankIndex, query: str, match: _Match) -> np.ndarray:
 
 
 def _assemble(
-    store: pyoxigraph.Store, ranked: Sequence[tuple[str, float, str]], limit: int
+    store: SparqlBackend, ranked: Sequence[tuple[str, float, str]], limit: int
 ) -> tuple[CiteResult, ...]:
     """Details of the first ``limit`` ranked clusters (a claim outside any cluster stands for itself)."""
     chunk = ranked[:limit]

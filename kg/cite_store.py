@@ -3,6 +3,9 @@
 Two kinds of reads: :func:`load_index` fetches every claim's text and links (what ranking needs, one pass),
 and :func:`load_details` fetches the full provenance of the few clusters that are shown. IRIs go into queries
 only as ``VALUES`` terms written by pyoxigraph's own serializer (each IRI validated by ``NamedNode``).
+
+The reads go through a :class:`~kg.sparql_backend.SparqlBackend`: the build's own store, or a SPARQL server
+the build was pushed to (the same queries, over the union of the build's graphs either way).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pyoxigraph
 
 from kg.config import ONTOLOGY_NS
 from kg.errors import BuildError
+from kg.sparql_backend import LocalBackend, SparqlBackend, iter_solutions
 from kg.vocab import PREFIXES
 
 _PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))
@@ -103,13 +107,16 @@ class ClusterInfo:
     contradicts: tuple[tuple[str, str], ...]  # (cluster IRI, label), sorted
 
 
-def _select(store: pyoxigraph.Store, query: str) -> Iterator[pyoxigraph.QuerySolution]:
+def as_backend(source: pyoxigraph.Store | SparqlBackend) -> SparqlBackend:
+    return LocalBackend(source) if isinstance(source, pyoxigraph.Store) else source
+
+
+def _select(source: SparqlBackend, query: str) -> Iterator[pyoxigraph.QuerySolution]:
     try:
-        solutions = store.query(_PREFIXES + query, use_default_graph_as_union=True)
+        result = source.query(_PREFIXES + query, prefixes={}, form="SELECT")
     except (SyntaxError, OSError) as err:
         raise BuildError(f"cannot read the build's store for citations ({err}); rebuild with `kg build`") from err
-    assert isinstance(solutions, pyoxigraph.QuerySolutions)
-    yield from solutions
+    yield from iter_solutions(result)
 
 
 def _values(var: str, iris: Iterable[str]) -> str:
@@ -126,11 +133,11 @@ def _local(iri: str | None) -> str | None:
     return iri[len(ONTOLOGY_NS):] if iri and iri.startswith(ONTOLOGY_NS) else None
 
 
-def load_index(store: pyoxigraph.Store) -> tuple[CiteIndex, list[str]]:
+def load_index(source: SparqlBackend) -> tuple[CiteIndex, list[str]]:
     """What ranking needs, and the claims' texts (aligned with ``CiteIndex.claims``) to index them."""
     claims: dict[str, ClaimRow] = {}
     texts: dict[str, str] = {}
-    for sol in _select(store, """
+    for sol in _select(source, """
         SELECT ?claim ?text ?doc ?cluster WHERE {
           ?claim a kg:Claim ; kg:text ?text ; kg:statedIn ?doc .
           OPTIONAL { ?cluster kg:hasMember ?claim }
@@ -142,14 +149,14 @@ def load_index(store: pyoxigraph.Store) -> tuple[CiteIndex, list[str]]:
         text = str(sol["text"].value)
         texts[iri] = min(texts.get(iri, text), text)
     links: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for sol in _select(store, """
+    for sol in _select(source, """
         SELECT ?claim ?p ?e WHERE {
           VALUES ?p { kg:about kg:attributedTo kg:reportedBy }
           ?claim a kg:Claim ; ?p ?e .
         }"""):
         links[str(sol["claim"].value)][_local(str(sol["p"].value)) or ""].add(str(sol["e"].value))
     works: dict[str, set[str]] = defaultdict(set)
-    for sol in _select(store, """
+    for sol in _select(source, """
         SELECT ?work ?maker WHERE {
           VALUES ?p { kg:publishedBy kg:authoredBy kg:worksFor kg:leads }
           ?work ?p ?maker .
@@ -157,25 +164,25 @@ def load_index(store: pyoxigraph.Store) -> tuple[CiteIndex, list[str]]:
         works[str(sol["maker"].value)].add(str(sol["work"].value))
     clusters = {
         str(s["c"].value): int(_str(s, "n") or 0)
-        for s in _select(store, "SELECT ?c ?n WHERE { ?c a kg:ClaimCluster OPTIONAL { ?c kg:sourceCount ?n } }")
+        for s in _select(source, "SELECT ?c ?n WHERE { ?c a kg:ClaimCluster OPTIONAL { ?c kg:sourceCount ?n } }")
     }
     rows = tuple(sorted(claims.values(), key=lambda r: r.iri))
     return CiteIndex(
         claims=rows,
-        entities=load_entities(store),
+        entities=load_entities(source),
         links={c: {k: frozenset(v) for k, v in d.items()} for c, d in links.items()},
         works={k: frozenset(v) for k, v in works.items()},
         clusters=clusters,
     ), [texts[r.iri] for r in rows]
 
 
-def load_entities(store: pyoxigraph.Store, iris: Iterable[str] | None = None) -> dict[str, EntityInfo]:
+def load_entities(source: SparqlBackend, iris: Iterable[str] | None = None) -> dict[str, EntityInfo]:
     """Entities with a preferred label (all of them, or those in ``iris``), with every name they go by."""
     restrict = "" if iris is None else _values("e", iris)
     labels: dict[str, str] = {}
     types: dict[str, str] = {}
     names: dict[str, set[str]] = defaultdict(set)
-    for sol in _select(store, f"""
+    for sol in _select(source, f"""
         SELECT ?e ?label ?type WHERE {{
           {restrict}
           ?e skos:prefLabel ?label .
@@ -188,7 +195,7 @@ def load_entities(store: pyoxigraph.Store, iris: Iterable[str] | None = None) ->
         kind = _local(_str(sol, "type"))
         if kind and (iri not in types or kind < types[iri]):
             types[iri] = kind
-    for sol in _select(store, f"""
+    for sol in _select(source, f"""
         SELECT ?e ?name WHERE {{
           {restrict}
           VALUES ?p {{ skos:altLabel kg:surfaceForm }}
@@ -201,13 +208,13 @@ def load_entities(store: pyoxigraph.Store, iris: Iterable[str] | None = None) ->
     }
 
 
-def load_details(store: pyoxigraph.Store, clusters: Sequence[str]) -> dict[str, ClusterInfo]:
+def load_details(source: SparqlBackend, clusters: Sequence[str]) -> dict[str, ClusterInfo]:
     """Full provenance of the given clusters: members, quotes, attribution chains, documents, contradictions."""
     if not clusters:
         return {}
     heads: dict[str, tuple[str, int, int]] = {}
     members: dict[str, set[str]] = defaultdict(set)
-    for sol in _select(store, f"""
+    for sol in _select(source, f"""
         SELECT ?cluster ?label ?n ?ni ?member WHERE {{
           {_values("cluster", clusters)}
           ?cluster kg:label ?label ; kg:hasMember ?member .
@@ -217,13 +224,13 @@ def load_details(store: pyoxigraph.Store, clusters: Sequence[str]) -> dict[str, 
         heads[cid] = (str(sol["label"].value), int(_str(sol, "n") or 0), int(_str(sol, "ni") or 0))
         members[cid].add(str(sol["member"].value))
     against: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for sol in _select(store, f"""
+    for sol in _select(source, f"""
         SELECT ?cluster ?other ?label WHERE {{
           {_values("cluster", clusters)}
           ?cluster kg:contradicts ?other . OPTIONAL {{ ?other kg:label ?label }}
         }}"""):
         against[str(sol["cluster"].value)].add((str(sol["other"].value), _str(sol, "label") or ""))
-    claims = load_claims(store, [m for ms in members.values() for m in ms])
+    claims = load_claims(source, [m for ms in members.values() for m in ms])
     return {
         cid: ClusterInfo(cid, label, n, ni, tuple(claims[m] for m in sorted(members[cid]) if m in claims),
                          tuple(sorted(against[cid])))
@@ -231,11 +238,11 @@ def load_details(store: pyoxigraph.Store, clusters: Sequence[str]) -> dict[str, 
     }
 
 
-def load_claims(store: pyoxigraph.Store, iris: Sequence[str]) -> dict[str, ClaimInfo]:
+def load_claims(source: SparqlBackend, iris: Sequence[str]) -> dict[str, ClaimInfo]:
     if not iris:
         return {}
     rows: dict[str, pyoxigraph.QuerySolution] = {}
-    for sol in _select(store, f"""
+    for sol in _select(source, f"""
         SELECT ?claim ?text ?doc ?modality ?quotation ?cue ?attr ?rep ?exact ?prefix ?suffix ?start ?end ?page
         WHERE {{
           {_values("claim", iris)}
@@ -257,8 +264,8 @@ def load_claims(store: pyoxigraph.Store, iris: Sequence[str]) -> dict[str, Claim
         iri = str(sol["claim"].value)
         if iri not in rows or _row_key(sol) < _row_key(rows[iri]):
             rows[iri] = sol  # one row per claim, chosen deterministically
-    docs = load_documents(store, {str(s["doc"].value) for s in rows.values()})
-    agents = load_entities(store, {v for s in rows.values() for v in (_str(s, "attr"), _str(s, "rep")) if v})
+    docs = load_documents(source, {str(s["doc"].value) for s in rows.values()})
+    agents = load_entities(source, {v for s in rows.values() for v in (_str(s, "attr"), _str(s, "rep")) if v})
     out: dict[str, ClaimInfo] = {}
     for iri, sol in sorted(rows.items()):
         quote = None
@@ -293,12 +300,12 @@ def _agent(iri: str | None, agents: dict[str, EntityInfo]) -> Agent | None:
     return Agent(iri, info.label, info.type, info.names)
 
 
-def load_documents(store: pyoxigraph.Store, iris: Iterable[str]) -> dict[str, DocumentInfo]:
+def load_documents(source: SparqlBackend, iris: Iterable[str]) -> dict[str, DocumentInfo]:
     """Metadata and text of each document (every IRI asked for gets an entry, however little is known)."""
     wanted = sorted(set(iris))
     fields: dict[str, dict[str, str]] = {i: {} for i in wanted}
     multi: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for sol in _select(store, f"""
+    for sol in _select(source, f"""
         SELECT ?doc ?p ?o WHERE {{
           {_values("doc", wanted)}
           VALUES ?p {{ dct:identifier dct:title dct:publisher dct:date dct:source dct:creator kg:path kg:format

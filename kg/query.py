@@ -19,6 +19,15 @@ import pyoxigraph
 from kg.config import DEFAULT_BASE_IRI
 from kg.errors import QueryError
 from kg.iris import Iris
+from kg.sparql_backend import (
+    DEFAULT_TIMEOUT,
+    Boolean,
+    EndpointBackend,
+    LocalBackend,
+    Result,
+    Solutions,
+    SparqlBackend,
+)
 from kg.sparql_check import (
     QueryInfo,
     QuerySyntaxError,
@@ -47,23 +56,48 @@ _OXI_ERROR = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 
 @dataclass(frozen=True)
 class Dataset:
-    """A build's store with what queries need to know about it."""
+    """A build to query (its own store, or a SPARQL server it was pushed to) with what queries need to know."""
 
-    store: pyoxigraph.Store
-    graphs: frozenset[str]  # the named graphs a FROM may select
+    backend: SparqlBackend
     base: str  # the build's base IRI
     prefixes: Mapping[str, str]  # the ontology's prefixes + the build's (e:, doc:, claim:, …)
 
+    @property
+    def graphs(self) -> frozenset[str]:
+        """The named graphs a FROM may select (on a server: asked once, when first needed)."""
+        return self.backend.graphs()
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        """The pyoxigraph store of a local build."""
+        if not isinstance(self.backend, LocalBackend):
+            raise QueryError(f"{self.backend.name} is a SPARQL endpoint, not a local store")
+        return self.backend.store
+
+
+def _dataset(backend: SparqlBackend, base: str) -> Dataset:
+    return Dataset(backend, base, {**PREFIXES, **Iris(base).namespaces()})
+
 
 def dataset_for(store: pyoxigraph.Store) -> Dataset:
-    graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, pyoxigraph.NamedNode))
-    base = next((g[: -len("graph/ontology")] for g in sorted(graphs) if g.endswith("/graph/ontology")),
+    backend = LocalBackend(store)
+    base = next((g[: -len("graph/ontology")] for g in sorted(backend.graphs()) if g.endswith("/graph/ontology")),
                 DEFAULT_BASE_IRI)
-    return Dataset(store, graphs, base, {**PREFIXES, **Iris(base).namespaces()})
+    return _dataset(backend, base)
 
 
 def open_dataset(build: Path) -> Dataset:
     return dataset_for(open_store(build))
+
+
+def endpoint_dataset(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: tuple[str, str] | None = None,
+                     default_graph: str = "auto") -> Dataset:
+    """A build pushed to a SPARQL 1.1 server (``kg push``), queried at its query URL.
+
+    ``default_graph``: how queries reach the union of the build's graphs there: ``auto`` (ask the server),
+    ``union`` (its default graph is that union) or ``list`` (name the build's graphs in every request)."""
+    backend = EndpointBackend.connect(url, timeout=timeout, auth=auth, default_graph=default_graph)
+    return _dataset(backend, backend.base)
 
 
 @dataclass(frozen=True)
@@ -161,9 +195,14 @@ def check_query(ds: Dataset, text: str, *, trusted: bool) -> QueryInfo | None:
         if trusted:
             return None
         raise
-    check_dataset(info.default_graphs, ds.graphs, "FROM")
-    check_dataset(info.named_graphs, ds.graphs, "FROM NAMED")
+    _check_graphs(info.default_graphs, ds, "FROM")
+    _check_graphs(info.named_graphs, ds, "FROM NAMED")
     return info
+
+
+def _check_graphs(iris: Sequence[str], ds: Dataset, where: str) -> None:
+    if iris:  # a server is asked for its graphs only when a query names some
+        check_dataset(tuple(iris), ds.graphs, where)
 
 
 def run_query(ds: Dataset, text: str, *, bindings: Mapping[str, Term] | None = None, max_rows: int | None = None,
@@ -174,8 +213,8 @@ def run_query(ds: Dataset, text: str, *, bindings: Mapping[str, Term] | None = N
     the SERVICE keyword scan still applies to them.
     """
     info = check_query(ds, text, trusted=trusted)
-    check_dataset(tuple(default_graphs), ds.graphs, "default-graph-uri")
-    check_dataset(tuple(named_graphs), ds.graphs, "named-graph-uri")
+    _check_graphs(default_graphs, ds, "default-graph-uri")
+    _check_graphs(named_graphs, ds, "named-graph-uri")
     bindings = dict(bindings or {})
     unknown = sorted(set(bindings) - query_variables(text))
     if unknown:
@@ -184,14 +223,15 @@ def run_query(ds: Dataset, text: str, *, bindings: Mapping[str, Term] | None = N
     bound, at, length = bind_values(text, bindings)
     prefixes = dict(ds.prefixes)
     try:
-        if default_graphs or named_graphs:  # the protocol's dataset replaces the query's FROM clauses
-            graphs: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.DefaultGraph] = [
-                pyoxigraph.NamedNode(g) for g in default_graphs]
-            names: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode] = [pyoxigraph.NamedNode(g) for g in named_graphs]
-            result = ds.store.query(bound, prefixes=prefixes, default_graph=graphs, named_graphs=names)
-        else:
-            union = info is None or not info.has_dataset  # a FROM selects graphs; otherwise all of them
-            result = ds.store.query(bound, prefixes=prefixes, use_default_graph_as_union=union)
+        if info is None and ds.backend.remote:  # syntax errors reported as pyoxigraph reports them locally
+            pyoxigraph.Store().query(bound, prefixes=prefixes)
+        if ds.backend.remote and info is not None and info.has_dataset and not (default_graphs or named_graphs):
+            # the query's FROM / FROM NAMED also go as the protocol's dataset (the same dataset by the spec):
+            # a server set to use the union as default graph may otherwise ignore them (Oxigraph does)
+            default_graphs, named_graphs = info.default_graphs, info.named_graphs
+        result = ds.backend.query(bound, prefixes=prefixes, own_dataset=info is not None and info.has_dataset,
+                                  default_graphs=default_graphs, named_graphs=named_graphs,
+                                  form=info.form if info else "")
         return _collect(result, info.form if info else "", max_rows)
     except SyntaxError as err:
         raise _syntax_error(err, text, at, length) from None
@@ -199,20 +239,19 @@ def run_query(ds: Dataset, text: str, *, bindings: Mapping[str, Term] | None = N
         raise QueryError(f"the query failed: {err}") from None
 
 
-def _collect(result: object, form: str, max_rows: int | None) -> Answer:
-    if isinstance(result, pyoxigraph.QueryBoolean):
-        return Answer("ASK", boolean=bool(result))
-    if isinstance(result, pyoxigraph.QuerySolutions):
-        variables = tuple(v.value for v in result.variables)
+def _collect(result: Result, form: str, max_rows: int | None) -> Answer:
+    if isinstance(result, Boolean):
+        return Answer("ASK", boolean=result.value)
+    if isinstance(result, Solutions):
+        variables = result.variables
         rows: list[Row] = []
-        for solution in result:
+        for solution in result.solutions:
             if max_rows is not None and len(rows) >= max_rows:
                 return Answer("SELECT", variables, tuple(rows), truncated=True)
             rows.append(tuple(solution[v] for v in variables))
         return Answer("SELECT", variables, tuple(rows))
-    assert isinstance(result, pyoxigraph.QueryTriples)
     triples: list[pyoxigraph.Triple] = []
-    for triple in result:
+    for triple in result.triples:
         if max_rows is not None and len(triples) >= max_rows:
             return Answer(form or "CONSTRUCT", triples=tuple(triples), truncated=True)
         triples.append(triple)
@@ -246,5 +285,5 @@ def _render(answer: Answer, fmt: str, prefixes: Mapping[str, str], max_width: in
     return write_graph(fmt, answer.triples, prefixes)
 
 
-__all__ = ["FORMATS", "Answer", "Dataset", "bind_values", "check_query", "dataset_for", "open_dataset", "render",
-           "run_query", "values_block"]
+__all__ = ["FORMATS", "Answer", "Dataset", "bind_values", "check_query", "dataset_for", "endpoint_dataset",
+           "open_dataset", "render", "run_query", "values_block"]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from kg.cite import cite
+from kg.cite import cite, cite_endpoint
 from kg.cite_format import FORMATS, render
+from kg.cli.endpoint_options import endpoint_options, parse_user
 
 
 @click.command("cite")
@@ -22,7 +23,9 @@ from kg.cite_format import FORMATS, render
               help="Show at most this many claims.")
 @click.option("--min-sources", type=click.IntRange(min=1), default=1, show_default=True,
               help="Only claims supported by at least this many documents.")
-def command(query: str, build: Path, fmt: str, limit: int, min_sources: int) -> None:
+@endpoint_options
+def command(query: str, build: Path, fmt: str, limit: int, min_sources: int, endpoint: str | None,
+            user: str | None, timeout: float, default_graph: str) -> None:
     """Find the claims that match QUERY and every source that supports them.
 
     QUERY is a claim or cluster IRI, an entity name or alias (typos are forgiven), or free text. Each result
@@ -30,18 +33,28 @@ def command(query: str, build: Path, fmt: str, limit: int, min_sources: int) -> 
     (title, publisher, date, URL, page) with the exact quote, its context and offsets, and how many sources
     and independent sources (syndicated copies and outlets repeating another count once) support it.
 
+    With --endpoint the build is read from a SPARQL server it was pushed to (`kg push`), with the same
+    results.
+
     Exit code 1 when nothing matches: the nearest entity names are suggested on stderr (json output
-    still prints its document, with empty results and the suggestions).
+    still prints its document, with empty results and the suggestions); also 1 when the build cannot be
+    read. Exit code 2 when --endpoint cannot be reached or answers with an error (one line on stderr).
 
     Example:
 
         kg cite "Chinese open models rival US models" --build build
 
+        kg cite "Chinese open models rival US models" --endpoint http://127.0.0.1:7878/query
+
         kg cite DigiChina --format bibtex > digichina.bib
 
         kg cite "Qwen downloads" --min-sources 2 --format markdown
     """
-    answer = cite(build, query, limit=limit, min_sources=min_sources)
+    if endpoint is None:
+        answer = cite(build, query, limit=limit, min_sources=min_sources)
+    else:
+        answer = cite_endpoint(endpoint, query, limit=limit, min_sources=min_sources, timeout=timeout,
+                               auth=parse_user(user), default_graph=default_graph)
     if answer.found or fmt == "json":
         click.echo(render(answer, fmt), nl=False)
     if not answer.found:

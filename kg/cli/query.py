@@ -8,13 +8,15 @@ from pathlib import Path
 
 import click
 
+from kg.cli.endpoint_options import endpoint_options, parse_user
 from kg.errors import InputError, KgError
 from kg.named_queries import bind_params, get_named_query, load_named_queries
-from kg.query import FORMATS, open_dataset, render, run_query
+from kg.query import FORMATS, Dataset, endpoint_dataset, open_dataset, render, run_query
 from kg.sparql_check import QuerySyntaxError
 
 EXIT_CODES = """Exit codes: 0 success (for ASK: the answer is true); 1 the ASK answer is false;
-2 error (bad query, unknown parameter or entity, no build, bad option) with a one-line message on stderr."""
+2 error (bad query, unknown parameter or entity, no build, bad option, an --endpoint that cannot be reached
+or refuses the query) with a one-line message on stderr."""
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -56,6 +58,12 @@ def _print_list(fmt: str) -> None:
             click.echo(f"{'':{width}}    {flag:24} {p.kind}{', optional' if p.optional else ''}: {p.help}")
 
 
+def _dataset(build: Path, endpoint: str | None, user: str | None, timeout: float, default_graph: str) -> Dataset:
+    if endpoint is None:
+        return open_dataset(build)
+    return endpoint_dataset(endpoint, timeout=timeout, auth=parse_user(user), default_graph=default_graph)
+
+
 def _syntax_context(text: str, err: QuerySyntaxError) -> str:
     if err.line is None or err.column is None:
         return ""
@@ -83,22 +91,28 @@ def _syntax_context(text: str, err: QuerySyntaxError) -> str:
               help="The build directory (made by `kg build`).")
 @click.option("--max-width", type=click.IntRange(min=8), default=60, show_default=True,
               help="Table format: cut cells wider than this.")
+@endpoint_options
 def command(sparql: str | None, file: Path | None, name: str | None, params: tuple[str, ...], list_: bool,
-            show: bool, fmt: str, build: Path, max_width: int) -> None:
+            show: bool, fmt: str, build: Path, max_width: int, endpoint: str | None, user: str | None,
+            timeout: float, default_graph: str) -> None:
     """Ask the graph a question in SPARQL: inline, from a file, or one of the named queries.
 
     Queries run over the union of all the build's graphs; the prefixes kg:, skos:, dct:, prov:, oa:,
     schema:, owl:, rdf:, rdfs:, xsd:, wd: and the build's e: (entities), doc:, claim: are predeclared.
+    With --endpoint they run on a SPARQL server the build was pushed to (`kg push`), with the same answers.
 
     Example:
 
         kg query --name claims-about --param entity=DeepSeek
+
+        kg query --name documents --endpoint http://127.0.0.1:7878/query
 
         kg query 'SELECT ?lab ?country WHERE { ?lab a kg:Lab ; kg:basedIn ?country }' --format csv
 
         kg query 'ASK { e:deepseek kg:basedIn e:china }'
     """
     text = ""
+    ds: Dataset | None = None
     try:
         if list_:
             _print_list(fmt)
@@ -108,7 +122,7 @@ def command(sparql: str | None, file: Path | None, name: str | None, params: tup
         if show:
             click.echo(text, nl=not text.endswith("\n"))
             return
-        ds = open_dataset(build)
+        ds = _dataset(build, endpoint, user, timeout, default_graph)
         bindings = bind_params(ds, _parse_params(params), named.params if named else None)
         answer = run_query(ds, text, bindings=bindings)
         sys.stdout.buffer.write(render(answer, fmt, ds.prefixes, max_width))
@@ -122,5 +136,8 @@ def command(sparql: str | None, file: Path | None, name: str | None, params: tup
     except KgError as err:
         click.echo(f"kg: error: {err}", err=True)
         sys.exit(2)
+    finally:
+        if ds is not None:
+            ds.backend.close()
     if answer.form == "ASK" and not answer.boolean:
         sys.exit(1)
