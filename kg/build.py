@@ -32,7 +32,7 @@ from kg.buildio import atomic_text, build_lock, check_output, remove_stale, writ
 from kg.cache import Cache
 from kg.clusters import cluster_claims
 from kg.config import ONTOLOGY_NS, PIPELINE_VERSION, Settings
-from kg.corpus import read_corpus
+from kg.corpus import READERS, read_corpus
 from kg.iris import Iris
 from kg.rdf import Activity, Vocabulary, check_extraction, document_lines
 from kg.rdf_cross import CanonicalEntity, canonical_entities, cross_graph, dangling_references
@@ -290,6 +290,10 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         remove_stale(out)
         run = _Run(options, settings, warn, info)
         run.problem(corpus.problems)
+        if not corpus.documents:
+            where = ", ".join(p.as_posix() for p in options.corpus)
+            run.problem([Problem(where, "no documents found; kg build reads " + ", ".join(sorted(READERS)) +
+                                 " files (folders are read recursively)")])
         previous = read_manifest(out)
         docs = corpus.documents
         keys = {d.id: run.cache.key(d) for d in docs}
