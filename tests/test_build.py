@@ -148,3 +148,22 @@ def test_warnings_are_one_line_naming_the_file(tmp_path: Path) -> None:
     lines = [line for line in err.splitlines() if line.startswith("warning: ")]
     assert len(lines) == 1 and "bad.pdf" in lines[0]
     assert os.path.exists(tmp_path / "out" / "graph.trig")
+
+
+def test_awkward_file_names_give_valid_iris(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "news").mkdir(parents=True)
+    name = 'news/"Open" models — 开源 #1?.md'
+    (corpus / name).write_text("---\ntitle: 'Zhipu \"GLM\" — 智谱'\n---\nZhipu AI said GLM-4.5 may rival OpenAI.\n",
+                               encoding="utf-8")
+    run_build(BuildOptions((corpus,), tmp_path / "out", progress=False), Settings())
+    trig = (tmp_path / "out" / "graph.trig").read_text(encoding="utf-8")
+    quads = list(pyoxigraph.parse(input=trig.encode(), format=pyoxigraph.RdfFormat.TRIG))
+    graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, pyoxigraph.NamedNode)}
+    (doc_graph,) = [g for g in graphs if "/graph/doc/" in g]
+    assert not any(ch in doc_graph for ch in ' "<>{}|^`\\#?') and doc_graph.isascii()
+    ids = [q.object.value for q in quads if q.predicate.value == "http://purl.org/dc/terms/identifier"]
+    assert ids == [name[:-3]]  # the id itself keeps every character
+    titles = [q.object.value for q in quads
+              if q.predicate.value == "http://purl.org/dc/terms/title" and q.graph_name.value == doc_graph]
+    assert titles == ['Zhipu "GLM" — 智谱']
