@@ -34,7 +34,7 @@ from kg.serialize import document_to_dict, extraction_from_dict, extraction_to_d
 CACHE_DIR = "cache"
 EXTRACTIONS = "extractions"
 GRAPHS = "graphs"
-RDF_VERSION = "3"  # bump when kg.rdf writes a document's graph differently for the same extraction
+RDF_VERSION = "4"  # bump when kg.rdf writes a document's graph differently for the same extraction
 
 
 def resources_digest(settings: Settings) -> str:

@@ -30,7 +30,7 @@ from kg.buildio import write_bytes
 from kg.errors import BuildError, InputError
 from kg.iris import Iris
 from kg.store import GRAPH_FILE, open_store
-from kg.trig import Prefixes
+from kg.trig import Prefixes, sort_lines
 
 RDF_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
 NETWORK_FORMATS = ("graphml", "gexf")
@@ -93,7 +93,7 @@ def rdf_bytes(build: Path, fmt: str) -> tuple[bytes, int]:
         return ("".join(line + "\n" for line in triples)).encode(), len(triples)
     prefixes = _prefixes(base_of({g[1:-1] for *_x, g in quads}))
     if fmt == "ttl":
-        return (prefixes.header() + "\n" + prefixes.body(triples)).encode(), len(triples)
+        return (prefixes.header() + "\n" + prefixes.body(sort_lines(triples))).encode(), len(triples)
     if fmt == "jsonld":
         return _jsonld(path, prefixes), len(set(quads))
     raise InputError(f"{fmt}: not an RDF format; choose one of {', '.join(RDF_FORMATS)}")

@@ -23,7 +23,7 @@ from rdflib.term import Literal, Node, URIRef
 from kg.iris import Iris
 from kg.records import Claim, Document, Extraction, Problem, Relation
 from kg.seed import SeedKB
-from kg.trig import nt_boolean, nt_integer, nt_iri, nt_string, nt_term
+from kg.trig import nt_boolean, nt_integer, nt_iri, nt_string, nt_term, sort_lines
 from kg.vocab import KG, OA, SCHEMA
 
 CONTEXT_CHARS = 32  # oa:prefix / oa:suffix length
@@ -257,7 +257,7 @@ def document_lines(ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB)
     writer.mentions()
     writer.relations()
     writer.claims()
-    return sorted(set(writer.lines))
+    return sort_lines(writer.lines)
 
 
 # --- checking what the extractor gave -------------------------------------------------------------------

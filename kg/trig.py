@@ -2,7 +2,7 @@
 
 rdflib builds the terms; this module only writes them, in an order that depends on nothing but the data
 (rdflib's own Turtle and TriG serialisers do not promise a stable order). Every graph is written as its
-triples sorted by their N-Triples form; within a subject ``rdf:type`` comes first. Blank nodes (the
+triples sorted by subject IRI, then by their N-Triples form; within a subject ``rdf:type`` comes first. Blank nodes (the
 ontology's lists and axioms) get canonical labels (``rdflib.compare``) renamed ``b0``, ``b1``, ... in order.
 IRIs are abbreviated with the prefixes given when the local part is a plain name; everything else is
 written in full, so the output reads back with any TriG parser.
@@ -93,12 +93,24 @@ def nt_line(triple: Triple) -> str:
     return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
 
 
+def _order(line: str) -> tuple[str, str]:
+    """Sort key of a statement: its subject without brackets, so a claim comes before its ``/target``."""
+    cut = line.index(" ")
+    subject = line[1:cut - 1] if line[0] == "<" else line[:cut]
+    return subject, line[cut:]
+
+
+def sort_lines(lines: Iterable[str]) -> list[str]:
+    """N-Triples lines without duplicates, in the order graph.trig writes them (grouped by subject)."""
+    return sorted(set(lines), key=_order)
+
+
 def canonical_lines(triples: Iterable[Triple]) -> list[str]:
     """The triples as N-Triples lines, without duplicates, sorted. Blank nodes are relabelled canonically."""
     triples = list(triples)
     if any(isinstance(t, BNode) for triple in triples for t in triple):
         triples = _relabel_blank_nodes(triples)
-    return sorted({nt_line(t) for t in triples})
+    return sort_lines(nt_line(t) for t in triples)
 
 
 def _relabel_blank_nodes(triples: Sequence[Triple]) -> list[Triple]:
@@ -207,4 +219,4 @@ class Prefixes:
 
 
 __all__ = ["Prefixes", "Triple", "canonical_lines", "nt_boolean", "nt_integer", "nt_iri", "nt_line", "nt_string",
-           "nt_term", "nt_typed", "split_line"]
+           "nt_term", "nt_typed", "sort_lines", "split_line"]
