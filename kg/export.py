@@ -7,7 +7,8 @@
 * ``graphml`` and ``gexf`` (Gephi, Cytoscape) through networkx: entities are nodes (label, type, Wikidata
   item, how many documents mention them), relations are edges (predicate, how many documents assert them).
   The entities are those the corpus mentions or relates; facts of the seed knowledge base between them are
-  edges too (0 documents). ``whole_seed`` adds every seed entity.
+  edges too (0 documents), and so are model versions linked to their family. ``whole_seed`` adds every seed
+  entity.
 * ``csv``: ``entities.csv`` and ``relations.csv``, the same data as tables.
 """
 
@@ -186,7 +187,7 @@ class RelationRow:
     subject: str
     predicate: str  # property local name
     object: str
-    documents: int  # documents that assert it (0: a fact of the seed knowledge base)
+    documents: int  # documents that assert it (0: a seed fact, or a model version linked to its family)
 
 
 def _value(term: Any) -> str:
@@ -196,7 +197,7 @@ def _value(term: Any) -> str:
 def tables(build: Path, whole_seed: bool = False) -> tuple[list[EntityRow], list[RelationRow]]:
     """The entities the corpus mentions or relates (with ``whole_seed``: every entity of the graph, the whole
     seed knowledge base included), and every relation between two of them, with the number of documents
-    that assert it (0: a fact of the seed knowledge base)."""
+    that assert it (0: a fact of the seed knowledge base, or a model version linked to its family)."""
     store = open_store(build)
 
     def rows(query: str) -> Iterator[Any]:

@@ -28,7 +28,7 @@ def command(fmt: str, output: str | None, build: Path, whole_seed: bool) -> None
     RDF formats are read from BUILD/graph.trig and come out sorted; JSON-LD carries its @context inline
     (nothing is fetched). GraphML and GEXF have one node per entity the corpus mentions or relates (label,
     type, Wikidata item, documents that mention it) and one edge per relation between them (predicate,
-    documents that assert it; 0 for facts of the seed knowledge base). Without -o, the export goes to stdout.
+    documents that assert it; 0 for seed facts and model families). Without -o, the export goes to stdout.
 
     Example:
 
