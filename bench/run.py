@@ -166,6 +166,7 @@ def bench_queries(build: Path, plan: Plan) -> dict[str, Any]:
             except Exception as err:  # rdflib's engine cannot evaluate every query pyoxigraph can
                 ref_error = type(err).__name__
         tool_ms, direct_ms = statistics.median(tool) * 1e3, statistics.median(direct) * 1e3
+        print(f"    {name}: {answer.size} rows, kg {tool_ms:.1f} ms, pyoxigraph {direct_ms:.1f} ms", flush=True)
         rows[name] = {"rows": answer.size, "kg_ms": round(tool_ms, 2), "pyoxigraph_ms": round(direct_ms, 2),
                       "ratio": round(tool_ms / max(direct_ms, 1e-3), 3),
                       "rdflib_ms": round(statistics.median(ref) * 1e3, 1) if ref else ref_error}
