@@ -306,12 +306,17 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         run.document_blocks(checked, keys)
         entities, problems = canonical_entities(checked, run.seed, run.vocab, run.iris)
         run.problem(problems + dangling_references(checked, entities, run.seed))
-        clusters = cluster_claims(checked, run.iris)
         iris = run.iris
-        cross = canonical_lines(cross_graph(entities, clusters, iris, run.activity))
+        cross_key = run.cache.cross_key(keys.values())
+        cross = run.cache.load_cross(cross_key)
+        if cross is None:  # some document changed: cluster the claims again
+            clusters = cluster_claims(checked, iris)
+            lines = canonical_lines(cross_graph(entities, clusters, iris, run.activity))
+            cross = run.prefixes.trig_block(iris.cross_graph, lines)
+            run.cache.save_cross(cross_key, cross)
         special = [
             (iris.ontology_graph, run.prefixes.trig_block(iris.ontology_graph, canonical_lines(run.ontology))),
-            (iris.cross_graph, run.prefixes.trig_block(iris.cross_graph, cross)),
+            (iris.cross_graph, cross),
         ]
         digests = run.write_trig(special, docs, keys)
         keys_by_graph = {iris.document_graph(d.id): keys[d.id] for d in docs}
@@ -322,7 +327,7 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         manifest = _manifest(options, settings, docs, keys, digests, iris, summary, _file_digest(out / GRAPH_FILE),
                              f"store.d/{update.generation}")
         write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", sync=True)
-        run.cache.prune(keys.values())
+        run.cache.prune(keys.values(), cross_key)
     outputs = (out / GRAPH_FILE, out / STORE_DIR, out / MANIFEST_FILE)
     return BuildResult(summary=summary, outputs=outputs, seconds=time.perf_counter() - started)
 

@@ -10,8 +10,10 @@ A document's cache key is made of
 
 ``cache/extractions/KEY.json`` holds the extraction (the ``kg extract`` record, lossless); ``cache/graphs/
 KEY-RDF.trig`` holds the document's named graph as written into ``graph.trig``, so an unchanged document
-costs a file read. Entries are written atomically as soon as each document is extracted: a build that is
-killed keeps what it finished. Entries no build refers to are removed after a successful build.
+costs a file read. ``cache/cross/KEY.trig`` holds the cross-document graph of the last build, keyed by every
+document's key: a build in which no document changed skips claim clustering. Entries are written atomically
+as soon as each document is extracted: a build that is killed keeps what it finished. Entries no build refers
+to are removed after a successful build.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from kg.serialize import document_to_dict, extraction_from_dict, extraction_to_d
 CACHE_DIR = "cache"
 EXTRACTIONS = "extractions"
 GRAPHS = "graphs"
+CROSS = "cross"
 RDF_VERSION = "4"  # bump when kg.rdf writes a document's graph differently for the same extraction
 
 
@@ -67,7 +70,7 @@ class Cache:
     @classmethod
     def open(cls, build: Path, settings: Settings) -> Cache:
         root = build / CACHE_DIR
-        for sub in (EXTRACTIONS, GRAPHS):
+        for sub in (EXTRACTIONS, GRAPHS, CROSS):
             (root / sub).mkdir(parents=True, exist_ok=True)
             remove_stale(root / sub)
         return cls(root, settings.config_hash(), resources_digest(settings))
@@ -112,10 +115,28 @@ class Cache:
     def save_graph(self, key: str, block: str) -> None:
         write_text(self._graph_path(key), block)
 
-    def prune(self, keep: Iterable[str]) -> int:
-        """Remove the entries of documents no longer in the build; returns how many files went."""
+    def cross_key(self, keys: Iterable[str]) -> str:
+        """The key of the cross-document graph: it depends on nothing but every document's extraction."""
+        return short_hash(*sorted(keys), RDF_VERSION, __version__, length=24)
+
+    def load_cross(self, key: str) -> str | None:
+        try:
+            return (self.root / CROSS / f"{key}.trig").read_text(encoding="utf-8")
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+
+    def save_cross(self, key: str, block: str) -> None:
+        write_text(self.root / CROSS / f"{key}.trig", block)
+
+    def prune(self, keep: Iterable[str], cross: str = "") -> int:
+        """Remove the entries of documents no longer in the build (and older cross-document graphs);
+        returns how many files went."""
         wanted = set(keep)
         removed = 0
+        for path in (self.root / CROSS).iterdir():
+            if path.name != f"{cross}.trig":
+                path.unlink(missing_ok=True)
+                removed += 1
         for sub in (EXTRACTIONS, GRAPHS):
             for path in (self.root / sub).iterdir():
                 key = path.name.split(".", 1)[0]
