@@ -48,6 +48,11 @@ def entity_key(iri: str) -> str:
     return tail if sep and "/" not in tail else iri
 
 
+_NAME = re.compile(r"\b[A-Z][\w\-.]*\w|\b\w*\d\w*[A-Z]\w*")
+_NOT_NAMES = frozenset({"The", "A", "An", "It", "Its", "This", "That", "These", "Those", "In", "On", "At", "But",
+                        "And", "According", "As", "By", "For", "If", "While", "When", "Some", "Such", "They", "We"})
+
+
 @dataclass(frozen=True)
 class ClaimFeatures:
     terms: frozenset[str]  # content stems, and "@key" for each entity
@@ -56,6 +61,7 @@ class ClaimFeatures:
     quantities: frozenset[Quantity]
     years: frozenset[int]
     negated: bool
+    names: frozenset[str] = frozenset()  # capitalised names in the text (anchors figures when entities are unknown)
 
 
 def claim_features(
@@ -112,6 +118,7 @@ def claim_features(
         quantities=quants,
         years=years,
         negated=is_negated(text, lex) and (negated is None or negated),
+        names=frozenset(_NAME.findall(text)) - _NOT_NAMES,
     )
 
 
@@ -204,6 +211,13 @@ def similarity(a: ClaimFeatures, b: ClaimFeatures, weights: TermWeights, params:
     return min(score, 1.0)
 
 
+def _share_a_name(a: ClaimFeatures, b: ClaimFeatures) -> bool:
+    """Do both claims name something in common (linked entities, else capitalised names in the text)?"""
+    if a.entities and b.entities:
+        return bool(a.entities & b.entities)
+    return bool(a.names & b.names)
+
+
 def compare(
     a: ClaimFeatures, b: ClaimFeatures, weights: TermWeights, params: SimilarityParams | None = None
 ) -> Comparison:
@@ -220,7 +234,10 @@ def compare(
     )
     if conflict:
         floor = p.negation_threshold if conflict == "negation" else p.contradiction_threshold
-        return Comparison(score, False, score >= floor, conflict)
+        # Different figures only contradict when both claims are about a named thing in common: "the model
+        # was trained on 5 trillion tokens" and "… 12 trillion tokens" may well be about different models.
+        anchored = conflict == "negation" or _share_a_name(a, b)
+        return Comparison(score, False, anchored and score >= floor, conflict)
     same = score >= p.merge_threshold
     return Comparison(score, same, False, "similar" if same else "dissimilar")
 
