@@ -13,6 +13,8 @@ from spacy.tokens import Doc
 
 _KEY = "kg_annotations"
 _TEXTS = "kg_token_texts"
+VIEW_KEY = "kg_doc_view"  # kg.extract.docview.DocView
+MENTIONS_KEY = "kg_mention_index"  # kg.extract.docview.mention_index
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,8 @@ def token_texts(doc: Doc) -> list[str]:
 
 def forget(doc: Doc) -> None:
     """Drop the cached values (before ``Doc.from_docs``, which cannot merge them)."""
-    doc.user_data.pop(_KEY, None)
-    doc.user_data.pop(_TEXTS, None)
+    for key in (_KEY, _TEXTS, VIEW_KEY, MENTIONS_KEY):
+        doc.user_data.pop(key, None)
 
 
-__all__ = ["Annotations", "annotated", "forget", "token_texts"]
+__all__ = ["MENTIONS_KEY", "VIEW_KEY", "Annotations", "annotated", "forget", "token_texts"]

@@ -16,8 +16,9 @@ from typing import Any
 
 from spacy.tokens import Token
 
+from kg.extract.docview import DocView
 from kg.extract.modality import negation_cue
-from kg.extract.spans import Located, MentionIndex, TokenView, is_a, pattern_data
+from kg.extract.spans import Located, MentionIndex, is_a, pattern_data
 from kg.records import Entity
 from kg.seed import SeedKB
 
@@ -112,7 +113,13 @@ class SourceResolver:
         self.last_report: Entity | None = None
         self.last_org: Entity | None = None
         self.carried: Entity | None = None  # the previous claim's source, for "it"/"she"/"they"
-        self._reports = [loc.entity for loc in index.all if is_a(loc.type, ["Report"])]
+        reports: dict[str, Entity] = {}
+        for loc in index.all:
+            if is_a(loc.type, ["Report"]):
+                reports.setdefault(loc.entity.id, loc.entity)
+        counts = index.counts
+        # the document's reports, most mentioned first (ties: by IRI)
+        self._reports = sorted(reports.values(), key=lambda e: (-counts.get(e.id, 0), e.id))
 
     def remember(self, entity: Entity) -> None:
         self.last = entity
@@ -124,11 +131,10 @@ class SourceResolver:
     # the report a phrase refers to --------------------------------------------------------------
     def report_for(self, orgs: Sequence[Entity]) -> Entity | None:
         """The document's report that fits the organisations named with it ("the Stanford report")."""
-        counts = self.index.counts
-        ranked = sorted(dict.fromkeys(self._reports), key=lambda e: (-counts.get(e.id, 0), e.id))
-        if self.last_report is not None and self.last_report in ranked:
-            ranked.remove(self.last_report)
-            ranked.insert(0, self.last_report)
+        ranked = self._reports
+        last = self.last_report
+        if last is not None and any(r.id == last.id for r in ranked):
+            ranked = [last, *(r for r in ranked if r.id != last.id)]
         for report in ranked:
             if all(self._affiliated(report, org) for org in orgs):
                 return report
@@ -230,7 +236,7 @@ class SourceResolver:
             if sent.start == 0:
                 break
             sent = doc[sent.start - 1].sent
-        window = [m for m in self.index.all if sent.start <= m.first and m.last < head.i and is_a(m.type, wanted)]
+        window = [m for m in self.index.in_range(sent.start, head.i - 1, nested=True) if is_a(m.type, wanted)]
         if not window:
             return None
         best = max(window, key=lambda m: (self.index.counts.get(m.entity.id, 0), m.first))
@@ -294,7 +300,7 @@ def _np_end(tok: Token) -> int:
 class Attributor:
     """Finds the source cue of a claim span (tokens ``first..last``) of one doc."""
 
-    def __init__(self, resolver: SourceResolver, quoted: Sequence[bool], view: TokenView) -> None:
+    def __init__(self, resolver: SourceResolver, quoted: Sequence[bool], view: DocView) -> None:
         self.resolver = resolver
         self.lex = resolver.lex
         self.quoted = quoted  # per token: inside a quotation?

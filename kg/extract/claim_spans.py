@@ -21,7 +21,8 @@ from functools import lru_cache
 from spacy.tokens import Doc, Token
 
 from kg.extract.attribution import claim_lexicon
-from kg.extract.spans import Located, MentionIndex, TokenView, Unit, units
+from kg.extract.docview import DocView
+from kg.extract.spans import Located, MentionIndex, Unit
 from kg.seed import SeedKB
 
 TERMINAL = frozenset({".", "!", "?", "…", "”", '"', "’", "'", ")", "»", ":"})
@@ -61,9 +62,11 @@ def _dateline() -> re.Pattern[str]:
     return re.compile(claim_lexicon().raw["dateline"])
 
 
-def _strip_dateline(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, last: int) -> tuple[int, Credit | None]:
+def _strip_dateline(
+    doc: Doc, view: DocView, index: MentionIndex, seed: SeedKB, first: int, last: int
+) -> tuple[int, Credit | None]:
     """"WASHINGTON, Jan 16 (Reuters) - ...": skip the dateline; its parenthetical is the piece's credit."""
-    text = doc[first : min(last, first + 16) + 1].text
+    text = view.tokens_text(doc, first, min(last, first + 16))
     found = _dateline().match(text)
     if found is None:
         return first, None
@@ -82,18 +85,14 @@ def _strip_dateline(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, las
     return first, credit
 
 
-def _text(doc: Doc, first: int, last: int) -> str:
-    return str(doc[first : last + 1].text)
-
-
-def _merged(doc: Doc, found: list[Unit], quoted: list[bool]) -> list[Unit]:
+def _merged(doc: Doc, view: DocView, found: list[Unit], quoted: list[bool]) -> list[Unit]:
     """Put back fragments the parser split off a sentence (same line, starting lower-case or with the quote
     mark that closes a quotation opened before)."""
     _navigation, bullet = _patterns()
     merged: list[Unit] = []
     for unit in found:
         head = doc[unit.first]
-        starts_low = head.text[:1].islower() and not bullet.match(doc[head.i : head.i + 2].text)
+        starts_low = head.text[:1].islower() and not bullet.match(view.tokens_text(doc, head.i, head.i + 1))
         closes = head.text in CLOSING_QUOTES and quoted[head.i] and head.i > 0 and quoted[head.i - 1]
         if merged and merged[-1].paragraph == unit.paragraph and (starts_low or closes):
             merged[-1] = replace(merged[-1], last=unit.last)
@@ -102,7 +101,7 @@ def _merged(doc: Doc, found: list[Unit], quoted: list[bool]) -> list[Unit]:
     return merged
 
 
-def _credit(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, last: int) -> Credit | None:
+def _credit(doc: Doc, view: DocView, index: MentionIndex, seed: SeedKB, first: int, last: int) -> Credit | None:
     """A parenthetical at the very end of tokens ``first..last`` that names an organisation."""
     end = last
     if doc[end].text == "." and end > first and doc[end - 1].text == ")":
@@ -118,7 +117,7 @@ def _credit(doc: Doc, index: MentionIndex, seed: SeedKB, first: int, last: int) 
         t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in doc[start + 1 : end]
     ):
         return None
-    inner = _text(doc, start + 1, end - 1)
+    inner = view.tokens_text(doc, start + 1, end - 1)
     located = index.in_range(start + 1, end - 1)
     mention = located[0] if len(located) == 1 and located[0].first == start + 1 else None
     if mention is None and not any(e.type != "Person" for e in seed.lookup(inner)):
@@ -233,7 +232,7 @@ def _strip_label(doc: Doc, first: int, last: int) -> int:
 
 
 def candidates(
-    doc: Doc, index: MentionIndex, seed: SeedKB, quoted: list[bool]
+    doc: Doc, view: DocView, index: MentionIndex, seed: SeedKB, quoted: list[bool]
 ) -> tuple[list[Candidate], Credit | None]:
     """Claim candidates of ``doc`` in text order, and the credit of the whole piece.
 
@@ -244,29 +243,29 @@ def candidates(
     lex = claim_lexicon().raw
     found: list[Candidate] = []
     dateline: Credit | None = None
-    merged = _merged(doc, units(doc), quoted)
+    merged = _merged(doc, view, view.units, quoted)
     per_paragraph: dict[int, int] = {}
     for unit in merged:
         per_paragraph[unit.paragraph] = per_paragraph.get(unit.paragraph, 0) + 1
     for unit in merged:
-        raw = _text(doc, unit.first, unit.last)
+        raw = view.tokens_text(doc, unit.first, unit.last)
         if any(p.search(raw) for p in navigation):
             continue
         first, last = unit.first, unit.last
         bulleted = False
-        marker = bullet.match(doc[first : first + 3].text)
+        marker = bullet.match(view.tokens_text(doc, first, first + 2))
         if marker:
             bulleted = True
             while first <= last and doc[first].idx < doc[unit.first].idx + marker.end():
                 first += 1
         if first > last:
             continue
-        first, dated = _strip_dateline(doc, index, seed, first, last)
+        first, dated = _strip_dateline(doc, view, index, seed, first, last)
         if dated is not None and dateline is None:
             dateline = dated
         if first > last:
             continue
-        credit = _credit(doc, index, seed, first, last)
+        credit = _credit(doc, view, index, seed, first, last)
         if credit is not None:
             last = credit.first - 1
             while last > first and doc[last].is_space:
@@ -276,7 +275,7 @@ def candidates(
             if credit is not None:
                 found.append(Candidate(-1, -1, unit.paragraph, credit))  # a credit on its own line
             continue
-        text = _text(doc, first, last)
+        text = view.tokens_text(doc, first, last)
         if text.endswith("?") or text.rstrip("”\"’' ").endswith("?"):
             continue
         if per_paragraph[unit.paragraph] == 1 and doc[last].text[-1:] not in TERMINAL and not bulleted:
@@ -314,7 +313,7 @@ def _spread_credits(found: list[Candidate]) -> list[Candidate]:
     return spread
 
 
-def quoted_tokens(view: TokenView) -> list[bool]:
+def quoted_tokens(view: DocView) -> list[bool]:
     """Per token: inside a quotation (curly or straight double quotes; an unclosed one ends with its paragraph)."""
     inside = [False] * len(view.lower)
     open_at: int | None = None

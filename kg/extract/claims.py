@@ -32,8 +32,9 @@ from spacy.tokens import Doc, Token
 
 from kg.extract.attribution import Attributor, Source, SourceResolver, claim_lexicon
 from kg.extract.claim_spans import Candidate, Credit, candidates, quoted_tokens
+from kg.extract.docview import doc_view, mention_index
 from kg.extract.modality import hedge_cue, lexicon, negation_cue, phrase_hedge
-from kg.extract.spans import MentionIndex, TokenView, is_a
+from kg.extract.spans import MentionIndex, is_a
 from kg.iris import Iris
 from kg.records import Claim, Document, Entity, Modality, Ref
 from kg.seed import SeedKB
@@ -57,13 +58,13 @@ class Part:
 def extract_claims(
     doc: Doc, document: Document, entities: Sequence[Entity], iris: Iris, seed: SeedKB, *, offset: int = 0
 ) -> tuple[Claim, ...]:
-    """Claims of ``doc``, the spaCy Doc of ``document.text[offset:offset + len(doc.text)]``, in text order."""
-    view = TokenView(doc)
-    if document.text[offset : offset + len(view.text)] != view.text:
+    """Claims of ``doc``, the spaCy Doc of the text of ``document`` from ``offset`` on, in text order."""
+    view = doc_view(doc, document.text, offset)
+    if view is None:
         raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
-    index = MentionIndex(doc, entities, offset, view.text)
+    index = mention_index(doc, entities, offset)
     quoted = quoted_tokens(view)
-    found, piece = candidates(doc, index, seed, quoted)
+    found, piece = candidates(doc, view, index, seed, quoted)
     resolver = SourceResolver(index, seed)
     sources = _attribute(doc, found, Attributor(resolver, quoted, view), resolver, quoted)
     outlet = _outlet(piece, seed) or publisher_outlet(document, entities, seed)

@@ -12,6 +12,7 @@ Steps, each a small function over :class:`kg.extract.groups.DocEntities`:
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -32,6 +33,7 @@ _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _SMALL = frozenset({"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with", "from", "as",
                     "vs", "vs.", "is", "are", "its", "it", "but", "nor", "via", "up", "into", "over"})
 _SENTENCE_END = tuple(".!?;\"”)’")
+_AFTER_ANY = float("inf")
 
 
 @lru_cache(maxsize=8)
@@ -59,7 +61,9 @@ def headline_ranges(text: str) -> list[tuple[int, int]]:
 
 
 def _in(ranges: list[tuple[int, int]], offset: int) -> bool:
-    return any(a <= offset < b for a, b in ranges)
+    """Whether ``offset`` lies in one of ``ranges`` (sorted, non-overlapping): a bisection, not a scan."""
+    k = bisect.bisect_right(ranges, (offset, _AFTER_ANY)) - 1
+    return k >= 0 and ranges[k][0] <= offset < ranges[k][1]
 
 
 def _choose(state: DocEntities, key: str, named: set[str]) -> str:
@@ -71,10 +75,9 @@ def _choose(state: DocEntities, key: str, named: set[str]) -> str:
     for option in options:
         if option in named:
             return option
-    text = state.document.text
     for option in options:
         target = state.index.target(option)
-        if target is not None and target.name in text:
+        if target is not None and state.in_text(target.name):
             return option
     return options[0]
 
@@ -109,12 +112,14 @@ def _link(state: DocEntities, span: Span, named: set[str]) -> Group | None:
 def _link_candidates(state: DocEntities, spans: list[Span], headlines: list[tuple[int, int]]) -> None:
     body_names = {normalize(s.text) for s in spans if not _in(headlines, s.start_char)}
     named = {s.kb_id_ for s in spans if s.kb_id_ and "|" not in s.kb_id_}
-    text = state.document.text
+    body: list[str] = []  # the text outside headlines, joined on first use
+    outside: dict[str, bool] = {}
     for span in spans:
         rule = span.id_
         if not span.kb_id_ and rule not in ("model-version",) and _in(headlines, span.start_char):
             name = normalize(span.text)
-            if name not in body_names and not _occurs_outside(text, span.text, headlines):
+            if name not in body_names and not _occurs_outside(state.document.text, span.text, headlines, body,
+                                                              outside):
                 continue  # a headline fragment: "A New Frontier", "Key Terms Simplified"
         group = _link(state, span, named)
         if group is None:
@@ -122,13 +127,21 @@ def _link_candidates(state: DocEntities, spans: list[Span], headlines: list[tupl
         state.add(group, span.start, span.end, "demonym" if rule == "demonym" else None)
 
 
-def _occurs_outside(text: str, surface: str, ranges: list[tuple[int, int]]) -> bool:
-    start = text.find(surface)
-    while start >= 0:
-        if not _in(ranges, start):
-            return True
-        start = text.find(surface, start + 1)
-    return False
+def _occurs_outside(
+    text: str, surface: str, ranges: list[tuple[int, int]], body: list[str], seen: dict[str, bool]
+) -> bool:
+    """Whether ``surface`` occurs in ``text`` outside the headline ``ranges``: one substring search of the text
+    between headlines (built once, in ``body``), remembered per surface in ``seen``."""
+    if surface not in seen:
+        if not body:
+            parts, pos = [], 0
+            for a, b in ranges:
+                parts.append(text[pos:a])
+                pos = b
+            parts.append(text[pos:])
+            body.append("\n".join(parts))
+        seen[surface] = surface in body[0]
+    return seen[surface]
 
 
 def extract_entities(doc: Doc, document: Document, seed: SeedKB, iris: Iris) -> tuple[Entity, ...]:

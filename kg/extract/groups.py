@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from kg.extract.annotations import token_texts
+from kg.extract.docview import made_from
 from kg.extract.lexicon import EntityLexicon
 from kg.extract.linking import SeedIndex, Target, normalize
 from kg.iris import Iris
@@ -64,26 +65,11 @@ class Group:
         )[0][0]
 
 
-def _same_text(doc: Doc, text: str) -> bool:
-    """Whether ``doc`` was made from ``text``: same length, and a sample of tokens at their offsets (building
-    ``doc.text`` costs a pass over every token)."""
-    if len(doc) == 0:
-        return text == ""
-    last = doc[-1]
-    if last.idx + len(last.text_with_ws) != len(text):
-        return False
-    for i in range(0, len(doc), 97):
-        tok = doc[i]
-        if text[tok.idx : tok.idx + len(tok.text)] != tok.text:
-            return False
-    return text[last.idx : last.idx + len(last.text)] == last.text
-
-
 class DocEntities:
     """The groups of one document and the tokens their mentions cover."""
 
     def __init__(self, doc: Doc, document: Document, index: SeedIndex, lexicon: EntityLexicon, iris: Iris) -> None:
-        if not _same_text(doc, document.text):
+        if not made_from(doc, document.text):
             raise ValueError(
                 f"{document.path}: the spaCy doc's text differs from the document's text; run the pipeline on "
                 "document.text unchanged (kg.extract.extract_documents does)"
@@ -95,6 +81,8 @@ class DocEntities:
         self.iris = iris
         self.groups: dict[str, Group] = {}
         self.owner: list[str | None] = [None] * len(doc)
+        self._owned: dict[str, list[int]] = {}  # IRI -> the tokens it owns (moves touch only those)
+        self._in_text: dict[str, bool] = {}
         self.texts: list[str] = token_texts(doc)  # one pass over the tokens; rules scan these lists
         self.lowers: list[str] = [t.lower() for t in self.texts]
 
@@ -127,6 +115,18 @@ class DocEntities:
     def free(self, start: int, end: int) -> bool:
         return all(self.owner[i] is None for i in range(start, end))
 
+    def own(self, i: int, group: Group) -> None:
+        """Token ``i`` belongs to ``group`` (rules read ``owner``; write it only through here)."""
+        self.owner[i] = group.iri
+        self._owned.setdefault(group.iri, []).append(i)
+
+    def in_text(self, name: str) -> bool:
+        """Whether ``name`` occurs anywhere in the document text (one search per name and document)."""
+        found = self._in_text.get(name)
+        if found is None:
+            found = self._in_text[name] = name in self.document.text
+        return found
+
     def add(self, group: Group, start: int, end: int, merge_rule: str | None, *, claim_tokens: bool = True) -> None:
         """Add tokens ``start..end`` (exclusive) as a mention of ``group``; ``merge_rule`` explains the surface."""
         span = self.doc[start:end]
@@ -141,7 +141,7 @@ class DocEntities:
         group.mentions[(first, last)] = surface
         if claim_tokens:
             for i in range(start, end):
-                self.owner[i] = group.iri
+                self.own(i, group)
         if merge_rule is None:
             if group.seed is not None and normalize(surface) != normalize(group.name):
                 merge_rule = "seed-alias"
@@ -164,9 +164,9 @@ class DocEntities:
             new.merges.add((clean, rule))
             if clean != new.name:
                 new.surfaces.add(clean)
-        for i, owner in enumerate(self.owner):
-            if owner == old.iri:
-                self.owner[i] = new.iri
+        for i in self._owned.pop(old.iri, []):
+            if self.owner[i] == old.iri:
+                self.own(i, new)
         del self.groups[old.iri]
 
     # ------------------------------------------------------------------ records

@@ -9,8 +9,9 @@ from typing import Any
 
 from spacy.tokens import Doc, Token
 
+from kg.extract.docview import DocView, mention_index
 from kg.extract.relation_roles import grammatical_subjects
-from kg.extract.spans import Located, MentionIndex, Unit, is_a, pattern_data, root_class, units, with_conjuncts
+from kg.extract.spans import Located, Unit, is_a, pattern_data, root_class, with_conjuncts
 from kg.records import Document, Entity
 
 PRONOUNS = frozenset({"it", "this", "its"})
@@ -123,30 +124,24 @@ class Found:
 class Context:
     """Everything the rules read about one doc, and the relations found so far (in text order)."""
 
-    def __init__(
-        self, doc: Doc, document: Document, entities: Sequence[Entity], offset: int, text: str | None = None
-    ) -> None:
+    def __init__(self, doc: Doc, document: Document, entities: Sequence[Entity], view: DocView) -> None:
         self.doc = doc
         self.document = document
-        self.offset = offset
+        self.offset = view.offset
         self.data = relation_data()
-        self.text: str = doc.text if text is None else text  # Doc.text rebuilds the string on every access
-        self.index = MentionIndex(doc, entities, offset, self.text)
-        # one pass over the tokens: rules test these plain lists before touching Token objects
-        self.lemmas: list[str] = []
-        self.lowers: list[str] = []
-        for tok in doc:
-            self.lemmas.append(tok.lemma_.lower())
-            self.lowers.append(tok.lower_)
+        self.text: str = view.text
+        self.index = mention_index(doc, entities, view.offset)
+        # plain per-token lists: rules test these before touching Token objects
+        self.lemmas: list[str] = view.lemma
+        self.lowers: list[str] = view.lower
         self._unit_hedge: dict[int, bool] = {}
         self.parent_names: dict[str, Located] | None = None  # filled by relation_bridges
-        self.units = units(doc)
-        self._unit_of: list[int] = [-1] * len(doc)
-        for unit in self.units:
-            for i in range(unit.first, unit.last + 1):
-                self._unit_of[i] = unit.index
+        self.units = view.units
+        self._unit_of: list[int] = view.unit_of
         self._topics: dict[int, Resolved | None] = {}
         self.found: list[Found] = []
+        self._by_subject: dict[tuple[str, str], list[Found]] = {}  # (subject IRI, predicate) -> found
+        self._by_object: dict[tuple[str, str], list[Found]] = {}  # (predicate, object IRI) -> found
 
     # units --------------------------------------------------------------
     def unit_of(self, tok: Token) -> Unit | None:
@@ -344,7 +339,14 @@ class Context:
     def add(
         self, subject: Entity, predicate: str, obj: Entity, first: int, last: int, rule: str, confidence: float
     ) -> None:
-        self.found.append(Found(subject, predicate, obj, first, last, rule, round(min(confidence, 1.0), 3)))
+        found = Found(subject, predicate, obj, first, last, rule, round(min(confidence, 1.0), 3))
+        self.found.append(found)
+        self._by_subject.setdefault((subject.id, predicate), []).append(found)
+        self._by_object.setdefault((predicate, obj.id), []).append(found)
+
+    def found_with_object(self, predicate: str, obj: Entity) -> list[Found]:
+        """Relations found so far with this predicate and object, in the order found."""
+        return self._by_object.get((predicate, obj.id), [])
 
     def earlier(self, subject: Entity, predicate: str, *, before: int, units_back: int = 1) -> list[Found]:
         """Relations found so far with this subject and predicate, in the sentence of token ``before`` (ending
@@ -352,10 +354,8 @@ class Context:
         unit = self._unit_of[before]
         return [
             f
-            for f in self.found
-            if f.predicate == predicate
-            and f.subject.id == subject.id
-            and f.last < before
+            for f in self._by_subject.get((subject.id, predicate), [])
+            if f.last < before
             and unit - units_back <= self._unit_of[f.first] <= unit
         ]
 

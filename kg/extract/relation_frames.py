@@ -222,7 +222,7 @@ def _requirements_met(ctx: Context, frame: Frame, v: Token, unit: Unit, stand_in
 
 def _model_of(ctx: Context, org: Resolved, before: int) -> Resolved | None:
     """The model this document says ``org`` developed, nearest before token ``before`` ("its latest release")."""
-    made = [f for f in ctx.found if f.predicate == "developedBy" and f.object.id == org.entity.id and f.first < before]
+    made = [f for f in ctx.found_with_object("developedBy", org.entity) if f.first < before]
     if not made:
         return None
     latest = max(made, key=lambda f: f.first)

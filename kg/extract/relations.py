@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
+from kg.extract.docview import doc_view
 from kg.extract.relation_bridges import bridge_relations
 from kg.extract.relation_context import Context, Found
 from kg.extract.relation_frames import nominal_relations, verb_relations
@@ -45,16 +46,16 @@ from kg.records import Document, Entity, Relation, Span
 def extract_relations(
     doc: Doc, document: Document, entities: Sequence[Entity], iris: Iris, *, offset: int = 0
 ) -> tuple[Relation, ...]:
-    """Relations stated in ``doc``: the spaCy Doc of ``document.text[offset:offset + len(doc.text)]``.
+    """Relations stated in ``doc``: the spaCy Doc of the text of ``document`` from ``offset`` on.
 
     Mentions outside that range are ignored; evidence offsets are document offsets. ``iris`` is accepted for
     symmetry with the other stages: entity IRIs come from ``entities``.
     """
     del iris  # relation IRIs are minted when the graph is written (Iris.relation)
-    text = doc.text
-    if document.text[offset : offset + len(text)] != text:
+    view = doc_view(doc, document.text, offset)
+    if view is None:
         raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
-    ctx = Context(doc, document, entities, offset, text)
+    ctx = Context(doc, document, entities, view)
     for unit in ctx.units:
         if ctx.is_question(unit):
             continue
@@ -81,11 +82,14 @@ def _implied_parents(ctx: Context) -> None:
     lab or think tank B, then B is part of U (rule ``implied-parent``, lower confidence).
     """
     part_of = [f for f in ctx.found if f.predicate == "partOf"]
+    by_subject: dict[str, list[Found]] = {}
+    for f in part_of:
+        by_subject.setdefault(f.subject.id, []).append(f)
     for a in part_of:
         if not is_a(a.object.type, PARENT_TYPES):
             continue
-        for b in part_of:
-            if b.subject.id != a.subject.id or b.object.id == a.object.id or not is_a(b.object.type, UNIT_TYPES):
+        for b in by_subject[a.subject.id]:
+            if b.object.id == a.object.id or not is_a(b.object.type, UNIT_TYPES):
                 continue
             if not ctx.same_unit(ctx.doc[a.first], ctx.doc[b.first]):
                 continue

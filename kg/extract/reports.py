@@ -259,7 +259,7 @@ def link_reports(state: DocEntities) -> None:
         state.add(group, ref.start, ref.end, "report-reference", claim_tokens=False)
         for k in range(ref.start, ref.end):
             if state.owner[k] is None:
-                state.owner[k] = group.iri
+                state.own(k, group)
 
 
 __all__ = ["Reference", "find_references", "link_reports"]

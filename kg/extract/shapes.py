@@ -7,6 +7,7 @@ the institution finder looks each token up in a dict of head words and only expa
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,15 +52,20 @@ class ModelFinder:
             if end is not None:
                 found.append(ModelMatch(m.start(), end, self.index.family_of(text[m.start() : end])))
                 taken_until = end
+        known_starts = [f.start for f in found]  # known-base matches: in text order, never overlapping
+        known = list(found)
+        unknown_until = -1  # unknown-base matches come in text order too
         for m in _UNKNOWN_BASE.finditer(text):
             if m.group(0).casefold() in self.bases or m.group(0).casefold() in self.lexicon.generic_words:
                 continue
-            if any(f.start <= m.start() < f.end for f in found):
+            k = bisect.bisect_right(known_starts, m.start()) - 1
+            if m.start() < unknown_until or (k >= 0 and m.start() < known[k].end):
                 continue
             base = ModelBase(m.group(0), standalone=False, lab=False, letters=frozenset())
             end = self._parse(text, m.end(), base, unknown=True)
             if end is not None:
                 found.append(ModelMatch(m.start(), end, self.index.family_of(text[m.start() : end])))
+                unknown_until = end
         return sorted(found, key=lambda f: f.start)
 
     def _segment(self, text: str, pos: int, sep: str) -> tuple[int, str] | None:

@@ -3,7 +3,7 @@
 Everything here maps between three coordinate systems:
 
 * document offsets (``Document.text``; what records carry),
-* ``doc`` character offsets (``doc.text``; equal to document offsets minus ``offset`` for a chunk),
+* ``doc`` character offsets (into the doc's text; equal to document offsets minus ``offset`` for a chunk),
 * token indices of ``doc``.
 
 A *unit* is a sentence of the parser cut at line breaks: headings, bullets and paragraphs never share a unit,
@@ -93,11 +93,10 @@ class MentionIndex:
     (no two overlap: longest first, then earliest), ``all`` every mention in text order.
     """
 
-    def __init__(self, doc: Doc, entities: Sequence[Entity], offset: int = 0, text: str | None = None) -> None:
+    def __init__(self, doc: Doc, entities: Sequence[Entity], offset: int = 0) -> None:
         self.doc = doc
         self.offset = offset
-        self.text = doc.text if text is None else text  # Doc.text rebuilds the string on every access
-        end_char = offset + len(self.text)
+        end_char = offset + (doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0)
         candidates: list[tuple[int, int, str, Entity, Mention]] = []
         for ent in entities:
             for m in ent.mentions:
@@ -131,6 +130,7 @@ class MentionIndex:
         for loc in self.all:
             counts[loc.entity.id] = counts.get(loc.entity.id, 0) + 1
         self.counts = counts
+        self._salient: dict[str, Entity | None] = {}
 
     def at(self, i: int) -> Located | None:
         """The innermost mention covering token ``i``."""
@@ -153,7 +153,10 @@ class MentionIndex:
         return self.doc[loc.last]
 
     def salient(self, type_name: str) -> Entity | None:
-        """The entity of a class mentioned most often in this doc (ties: first mentioned)."""
+        """The entity of a class mentioned most often in this doc (ties: first mentioned); computed once per
+        class."""
+        if type_name in self._salient:
+            return self._salient[type_name]
         best: tuple[int, int, Entity] | None = None
         for loc in self.all:
             if not is_a(loc.type, [type_name]):
@@ -161,28 +164,14 @@ class MentionIndex:
             key = (self.counts[loc.entity.id], -loc.first, loc.entity)
             if best is None or key[:2] > best[:2]:
                 best = key
-        return best[2] if best else None
+        self._salient[type_name] = best[2] if best else None
+        return self._salient[type_name]
 
     def chars(self, first: int, last: int) -> tuple[int, int]:
         """Document offsets covering tokens ``first..last`` (inclusive)."""
         start = self.doc[first].idx
         end = self.doc[last].idx + len(self.doc[last].text)
         return start + self.offset, end + self.offset
-
-
-class TokenView:
-    """Plain per-token lists of one doc, read in a single pass: rules test these before creating Token objects
-    (each ``doc[i]`` builds a new Python object, and ``Doc.text`` rebuilds the whole string)."""
-
-    def __init__(self, doc: Doc) -> None:
-        self.text: str = doc.text
-        self.lower: list[str] = []
-        self.lemma: list[str] = []
-        self.space: list[bool] = []
-        for tok in doc:
-            self.lower.append(tok.lower_)
-            self.lemma.append(tok.lemma_.lower())
-            self.space.append(tok.is_space)
 
 
 @dataclass(frozen=True)
@@ -260,7 +249,6 @@ __all__ = [
     "ROOT_CLASSES",
     "Located",
     "MentionIndex",
-    "TokenView",
     "Unit",
     "children",
     "class_parents",
