@@ -164,6 +164,7 @@ SELECT DISTINCT ?entity ?rank ?label ?type WHERE {
 }
 ORDER BY ?rank ?entity ?type
 """
+_RESOLVE_EXACT = _RESOLVE.replace("  FILTER(LCASE(STR(?name)) = LCASE(STR(?needle)))\n", "")
 _EXISTS = "ASK { { ?entity ?p ?o } UNION { ?s ?p ?entity } }"
 
 
@@ -178,7 +179,11 @@ def resolve_entity(ds: Dataset, value: str) -> pyoxigraph.NamedNode:
         if not run_query(ds, _EXISTS, bindings={"entity": iri}).boolean:
             raise QueryError(f"{value}: no such entity in this build (try `kg query --name entity-aliases`)")
         return iri
-    answer = run_query(ds, _RESOLVE, bindings={"needle": pyoxigraph.Literal(value.strip())})
+    needle = pyoxigraph.Literal(value.strip())
+    # Exact spelling first: an index lookup. Only when it finds nothing, the case-insensitive scan of every name.
+    answer = run_query(ds, _RESOLVE_EXACT, bindings={"name": needle})
+    if not answer.rows:
+        answer = run_query(ds, _RESOLVE, bindings={"needle": needle})
     if not answer.rows:
         raise QueryError(f"no entity is named {value!r} (no label, alias or surface form matches); "
                          "`kg query --name entity-aliases` lists the names")
