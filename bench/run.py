@@ -51,7 +51,7 @@ class Plan:
 
 PLANS = {
     "quick": Plan(throughput_docs=60, incremental_docs=120, memory_docs=120, viz_nodes=2_000, query_repeats=3,
-                  rdflib_reference=True),
+                  rdflib_reference=False),
     "full": Plan(throughput_docs=1_000, incremental_docs=2_000, memory_docs=10_000, viz_nodes=20_000,
                  query_repeats=5, rdflib_reference=True),
 }
@@ -207,6 +207,13 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _save(results: dict[str, Any], name: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS / f".{name}.tmp"
+    tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, RESULTS / name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--plan", choices=sorted(PLANS), default="quick")
@@ -218,6 +225,7 @@ def main() -> None:
     results: dict[str, Any] = {"plan": args.plan, "when": time.strftime("%Y-%m-%d %H:%M")}
     print("1/5 build throughput …", flush=True)
     results["throughput"] = bench_throughput(plan, args.workers)
+    _save(results, "partial.json")
     print("2/5 incremental rebuild …", flush=True)
     results["incremental"], inc_build = bench_incremental(plan, args.workers)
     print("5/5 memory (largest build) …", flush=True)
@@ -230,6 +238,7 @@ def main() -> None:
         _, peak, summary = kg_build(corpus, big_build, args.workers)
         peak_mb, docs = round(peak / 2**20), summary["documents"]
     results["memory"] = {"documents": docs, "peak_rss_mb": peak_mb}
+    _save(results, "partial.json")
     print("3/5 query speed …", flush=True)
     results["queries"] = bench_queries(big_build, plan)
     if not args.skip_viz:
