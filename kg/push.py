@@ -20,6 +20,7 @@ import httpx
 import pyoxigraph
 
 from kg.errors import BuildError, KgError
+from kg.sparql_backend import BasicOrDigestAuth
 from kg.store import GRAPH_FILE
 
 NTRIPLES = "application/n-triples"
@@ -98,7 +99,8 @@ def push(
     replaced: list[str] = []
     deleted: list[str] = []
     try:
-        with httpx.Client(timeout=timeout, auth=auth, trust_env=False) as client:
+        # basic auth, or digest when the server asks for it (Virtuoso's /sparql-graph-crud-auth)
+        with httpx.Client(timeout=timeout, auth=BasicOrDigestAuth(*auth) if auth else None, trust_env=False) as client:
             stale = set(previous) - set(graphs)
             prefix = _graph_prefix(graphs)
             if query_endpoint and prefix:

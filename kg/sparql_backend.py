@@ -10,13 +10,19 @@ Both backends answer the same call with the same plain results (:class:`Boolean`
 and the answer is parsed back by pyoxigraph (JSON, XML or TSV results; N-Triples, Turtle or RDF/XML graphs).
 The predeclared prefixes travel as ``PREFIX`` lines (only those the query does not declare itself).
 
-Servers differ in what their default graph is: Oxigraph started with ``--union-default-graph`` and Fuseki
-with ``tdb2:unionDefaultGraph true`` make it the union of the named graphs; without them it is a (usually
-empty) graph of its own. :meth:`EndpointBackend.connect` finds out, unless told, by asking the default graph
-for a triple of the ontology graph and a document of the build (``ASK``): when the server's default graph is
-the union, queries go as they are; when it is not, every request names the build's graphs itself with the
-protocol's ``default-graph-uri`` and ``named-graph-uri`` parameters, which every SPARQL 1.1 server honours.
-A query with its own ``FROM`` keeps its own dataset either way.
+Servers differ in what their default graph is: GraphDB and Virtuoso make it every graph they hold, Oxigraph
+started with ``--union-default-graph`` and Fuseki with ``tdb2:unionDefaultGraph true`` the union of the named
+graphs, and without those options it is a graph of its own (empty after ``kg push``). Rewriting queries to
+``GRAPH ?g`` patterns cannot reproduce a union (a property path may step from one graph into another), so the
+client finds the union instead. :meth:`EndpointBackend.connect` asks the default graph for a triple of the
+ontology graph and a document of the build (``ASK``): when both are there, queries go as they are (mode
+``union``). Otherwise it tries, with the same ``ASK``, the per-request switches the servers offer: Jena's union
+graph as the protocol's default graph (``default-graph-uri=urn:x-arq:UnionGraph``, Fuseki) and Oxigraph's
+``union-default-graph`` query-string parameter. A server with neither gets the build's graphs by name in every
+request (``default-graph-uri`` and ``named-graph-uri``, mode ``list``): standard everywhere, but the request
+grows with the number of documents and some engines slow down with long graph lists (Oxigraph: 30 times on 140
+graphs). A query's own ``FROM`` / ``FROM NAMED`` travel as the protocol's dataset as well (the same dataset by
+the specification), since a server set to a union default graph may ignore them in the text (Oxigraph does).
 
 Every failure is an :class:`EndpointError` naming the endpoint (credentials removed) and saying what to do.
 """
@@ -175,23 +181,30 @@ def check_url(url: str) -> str:
 
 
 class BasicOrDigestAuth(httpx.Auth):
-    """HTTP basic auth, switching to digest when the server asks for it (Virtuoso's ``/sparql-auth`` does)."""
+    """HTTP basic or digest authentication, whichever the server's first challenge asks for.
+
+    The first request goes without credentials; the ``401`` challenge names the scheme, which the client then
+    keeps. Credentials are not sent preemptively because Virtuoso answers a basic attempt on its digest URLs
+    with a bare ``401`` that names no scheme."""
 
     def __init__(self, user: str, password: str) -> None:
         token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         self._basic = f"Basic {token}"
         self._digest = httpx.DigestAuth(user, password)
-        self._use_digest = False
+        self._scheme = ""
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if not self._use_digest:
-            request.headers["Authorization"] = self._basic
+        if not self._scheme:
             response = yield request
-            if response.status_code != 401 or "digest" not in response.headers.get("www-authenticate", "").lower():
+            if response.status_code != 401:
                 return
-            self._use_digest = True
-            del request.headers["Authorization"]
-        yield from self._digest.auth_flow(request)
+            challenge = response.headers.get("www-authenticate", "").lower()
+            self._scheme = "digest" if challenge.lstrip().startswith("digest") else "basic"
+        if self._scheme == "digest":
+            yield from self._digest.auth_flow(request)
+        else:
+            request.headers["Authorization"] = self._basic
+            yield request
 
 
 def _declared_prefixes(text: str) -> set[str]:
@@ -388,7 +401,11 @@ class EndpointBackend:
                 parsed = pyoxigraph.parse_query_results(response.content, _RESULT_TYPES[media])
                 if isinstance(parsed, pyoxigraph.QueryBoolean):
                     return Boolean(bool(parsed))
-                return Solutions(tuple(v.value for v in parsed.variables), list(parsed))
+                variables = tuple(v.value for v in parsed.variables)
+                rows = list(parsed)
+                if variables == (_VIRTUOSO_ASK,):  # Virtuoso 7 answers a POSTed ASK as a one-column table
+                    return Boolean(any(_true(row[_VIRTUOSO_ASK]) for row in rows))
+                return Solutions(variables, rows)
             if media in _GRAPH_TYPES:
                 quads = pyoxigraph.parse(response.content, _GRAPH_TYPES[media], base_iri=self.url)
                 return Triples([pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads])
@@ -397,6 +414,13 @@ class EndpointBackend:
             raise EndpointError(f"{self.name}: the server's answer is not valid {media} ({message})") from None
         raise EndpointError(f"{self.name}: the server answered with Content-Type {media or 'none'}, not SPARQL "
                             f"results or RDF; is this the query endpoint? {QUERY_URL_HINT}")
+
+
+_VIRTUOSO_ASK = "__ASK_RETVAL"
+
+
+def _true(term: object) -> bool:
+    return isinstance(term, pyoxigraph.Literal) and term.value.strip().lower() in ("1", "true")
 
 
 def _string(value: str) -> str:

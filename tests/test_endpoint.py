@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyoxigraph
 import pytest
 from click.testing import CliRunner, Result
@@ -24,7 +25,7 @@ from kg.errors import InputError, QueryError
 from kg.named_queries import load_named_queries, run_named
 from kg.push import push
 from kg.query import Answer, Dataset, endpoint_dataset, open_dataset, run_query
-from kg.sparql_backend import EndpointBackend, EndpointError, with_prefixes
+from kg.sparql_backend import Boolean, EndpointBackend, EndpointError, with_prefixes
 from tests.endpoint_proxy import auth_proxy
 from tests.oxigraph_server import OxigraphServer, free_port, running_oxigraph
 
@@ -273,3 +274,19 @@ def test_server_errors_name_the_endpoint(union_server: OxigraphServer) -> None:
     with EndpointBackend.connect(union_server.query) as backend, pytest.raises(EndpointError, match=rejected):
         backend.query("SELECT * WHERE { ?s ?p }", prefixes={}, form="SELECT")
 
+
+
+# Virtuoso 7.2.5 (Debian's virtuoso-opensource-7) answered these bytes to a POSTed ASK, true and false
+VIRTUOSO_ASK_TRUE = (b'\n{ "head": { "link": [], "vars": ["__ASK_RETVAL"] },\n  "results": { "distinct": false, '
+                     b'"ordered": true, "bindings": [\n    { "__ASK_RETVAL": { "type": "typed-literal", "datatype": '
+                     b'"http://www.w3.org/2001/XMLSchema#integer", "value": "1" }} ] } }')
+VIRTUOSO_ASK_FALSE = (b'\n{ "head": { "link": [], "vars": ["__ASK_RETVAL"] },\n  "results": { "distinct": false, '
+                      b'"ordered": true, "bindings": [ ] } }')
+
+
+def test_virtuoso_ask_answers_are_read_as_booleans() -> None:
+    with httpx.Client() as client:
+        backend = EndpointBackend("http://127.0.0.1:8890/sparql", client)
+        for body, expected in ((VIRTUOSO_ASK_TRUE, True), (VIRTUOSO_ASK_FALSE, False)):
+            response = httpx.Response(200, headers={"content-type": "application/sparql-results+json"}, content=body)
+            assert backend._parse(response) == Boolean(expected)
