@@ -37,7 +37,8 @@ from kg.cite_store import (
 from kg.claim_text import load_lexicon, tokens
 from kg.errors import InputError
 from kg.independence import Source, independence
-from kg.sparql_backend import DEFAULT_TIMEOUT, EndpointBackend, SparqlBackend
+from kg.sparql_backend import SparqlBackend
+from kg.sparql_endpoint import DEFAULT_TIMEOUT, EndpointBackend
 from kg.store import open_store
 
 LINK_BOOST = {"attributedTo": 1.0, "about": 0.6, "reportedBy": 0.3}

@@ -20,7 +20,7 @@ import httpx
 import pyoxigraph
 
 from kg.errors import BuildError, KgError
-from kg.sparql_backend import BasicOrDigestAuth
+from kg.sparql_http import BasicOrDigestAuth
 from kg.store import GRAPH_FILE
 
 NTRIPLES = "application/n-triples"

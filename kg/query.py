@@ -19,15 +19,7 @@ import pyoxigraph
 from kg.config import DEFAULT_BASE_IRI
 from kg.errors import QueryError
 from kg.iris import Iris
-from kg.sparql_backend import (
-    DEFAULT_TIMEOUT,
-    Boolean,
-    EndpointBackend,
-    LocalBackend,
-    Result,
-    Solutions,
-    SparqlBackend,
-)
+from kg.sparql_backend import Boolean, LocalBackend, Result, Solutions, SparqlBackend
 from kg.sparql_check import (
     QueryInfo,
     QuerySyntaxError,
@@ -37,6 +29,7 @@ from kg.sparql_check import (
     query_variables,
     tokenize,
 )
+from kg.sparql_endpoint import DEFAULT_TIMEOUT, EndpointBackend
 from kg.sparql_format import (
     GRAPH_FORMATS,
     RESULT_FORMATS,

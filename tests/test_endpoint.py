@@ -25,7 +25,9 @@ from kg.errors import InputError, QueryError
 from kg.named_queries import load_named_queries, run_named
 from kg.push import push
 from kg.query import Answer, Dataset, endpoint_dataset, open_dataset, run_query
-from kg.sparql_backend import Boolean, EndpointBackend, EndpointError, with_prefixes
+from kg.sparql_backend import Boolean
+from kg.sparql_endpoint import EndpointBackend
+from kg.sparql_http import EndpointError, parse_answer, with_prefixes
 from tests.endpoint_proxy import auth_proxy
 from tests.oxigraph_server import OxigraphServer, free_port, running_oxigraph
 
@@ -285,8 +287,6 @@ VIRTUOSO_ASK_FALSE = (b'\n{ "head": { "link": [], "vars": ["__ASK_RETVAL"] },\n 
 
 
 def test_virtuoso_ask_answers_are_read_as_booleans() -> None:
-    with httpx.Client() as client:
-        backend = EndpointBackend("http://127.0.0.1:8890/sparql", client)
-        for body, expected in ((VIRTUOSO_ASK_TRUE, True), (VIRTUOSO_ASK_FALSE, False)):
-            response = httpx.Response(200, headers={"content-type": "application/sparql-results+json"}, content=body)
-            assert backend._parse(response) == Boolean(expected)
+    for body, expected in ((VIRTUOSO_ASK_TRUE, True), (VIRTUOSO_ASK_FALSE, False)):
+        response = httpx.Response(200, headers={"content-type": "application/sparql-results+json"}, content=body)
+        assert parse_answer("http://127.0.0.1:8890/sparql", response) == Boolean(expected)

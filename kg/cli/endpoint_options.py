@@ -8,7 +8,7 @@ from typing import TypeVar
 import click
 
 from kg.errors import InputError
-from kg.sparql_backend import DEFAULT_TIMEOUT, MODES
+from kg.sparql_endpoint import DEFAULT_TIMEOUT, MODES
 
 F = TypeVar("F", bound=Callable[..., object])
 
