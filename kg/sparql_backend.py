@@ -5,19 +5,20 @@ Both backends answer the same call with the same plain results (:class:`Boolean`
 
 :class:`LocalBackend` asks the build's store, whose default graph is the union of all named graphs.
 
-:class:`EndpointBackend` speaks the SPARQL 1.1 Protocol: each query is POSTed form-encoded (``query=``) with
-``Accept: application/sparql-results+json`` (SELECT, ASK) or ``application/n-triples`` (CONSTRUCT, DESCRIBE),
-and the answer is parsed back by pyoxigraph (JSON, XML or TSV results; N-Triples, Turtle or RDF/XML graphs).
+:class:`~kg.sparql_endpoint.EndpointBackend` speaks the SPARQL 1.1 Protocol: each query is POSTed
+form-encoded (``query=``) with ``Accept: application/sparql-results+json`` (SELECT, ASK) or
+``application/n-triples`` (CONSTRUCT, DESCRIBE), and the answer is parsed back by pyoxigraph (JSON, XML or TSV
+results; N-Triples, Turtle or RDF/XML graphs).
 The predeclared prefixes travel as ``PREFIX`` lines (only those the query does not declare itself).
 
 Servers differ in what their default graph is: GraphDB and Virtuoso make it every graph they hold, Oxigraph
 started with ``--union-default-graph`` and Fuseki with ``tdb2:unionDefaultGraph true`` the union of the named
 graphs, and without those options it is a graph of its own (empty after ``kg push``). Rewriting queries to
 ``GRAPH ?g`` patterns cannot reproduce a union (a property path may step from one graph into another), so the
-client finds the union instead. :meth:`EndpointBackend.connect` asks the default graph for a triple of the
-ontology graph and a document of the build (``ASK``): when both are there, queries go as they are (mode
-``union``). Otherwise it tries, with the same ``ASK``, the per-request switches the servers offer: Jena's union
-graph as the protocol's default graph (``default-graph-uri=urn:x-arq:UnionGraph``, Fuseki) and Oxigraph's
+client finds the union instead. :meth:`~kg.sparql_endpoint.EndpointBackend.connect` asks the default graph for a
+triple of the ontology graph and a document of the build (``ASK``): when both are there, queries go as they are
+(mode ``union``). Otherwise it tries, with the same ``ASK``, the per-request switches the servers offer: Jena's
+union graph as the protocol's default graph (``default-graph-uri=urn:x-arq:UnionGraph``, Fuseki) and Oxigraph's
 ``union-default-graph`` query-string parameter. A server with neither gets the build's graphs by name in every
 request (``default-graph-uri`` and ``named-graph-uri``, mode ``list``): standard everywhere, but the request
 grows with the number of documents and some engines slow down with long graph lists (Oxigraph: 30 times on 140
