@@ -15,6 +15,7 @@ graph (it never reads files); both are refused here so that nothing a query says
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -156,7 +157,15 @@ def inspect_query(text: str, prefixes: Mapping[str, str]) -> QueryInfo:
     """Read a query with both readers. Raises QueryRefused, UpdateRefused or QuerySyntaxError.
 
     ``prefixes`` are the ones the query may use without declaring them; its own PREFIX lines win.
+    The answer depends only on its arguments, and rdflib's reader costs ~100 ms a query, so it is cached
+    (a named query, or a query a client repeats, is read once per process).
     """
+    return _inspect_cached(text, tuple(sorted(prefixes.items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _inspect_cached(text: str, prefix_items: tuple[tuple[str, str], ...]) -> QueryInfo:
+    prefixes = dict(prefix_items)
     service_at = find_service(text)
     if service_at is not None:
         line, col = _line_col(text, service_at)
