@@ -125,18 +125,44 @@ def claim_features(
 # --- weights and scores -------------------------------------------------------------------------------------
 
 
+WEIGHT_STEP = 0.25
+"""Weights live on a grid of this step (see :class:`TermWeights`)."""
+
+
+def idf_level(count: int) -> int:
+    """``round(ln(count + 1) / WEIGHT_STEP)``: document frequencies (and collection sizes) on a log grid."""
+    return round(math.log(count + 1) / WEIGHT_STEP)
+
+
 @dataclass(frozen=True)
 class TermWeights:
-    """Smoothed inverse document frequency of each term over a collection of claims (1.0 when unfitted)."""
+    """Smoothed inverse document frequency of each term over a collection of claims, on a grid.
+
+    ``idf(t) = 1 + WEIGHT_STEP * (idf_level(N) - idf_level(df(t)))``: the collection size and each term's document
+    frequency are rounded on a log scale (steps of 0.25 nats, ~28%) before they are combined, so adding or removing
+    one document moves no weight except for the few terms whose frequency crosses a grid line. Every weight is a
+    multiple of 0.25: sums of weights and of squared weights are exact floats whatever their order, so a pair's
+    score is the same bits however it was computed. ``mean`` (the mean IDF of the vocabulary) is rounded to the
+    same step. Unfitted weights are all 1.0.
+    """
 
     idf: Mapping[str, float]
     unseen: float = 1.0
-    mean: float = 1.0  # mean IDF of the fitted vocabulary
+    mean: float = 1.0  # mean IDF of the fitted vocabulary (unigrams), on the grid
     _norms: dict[frozenset[str], tuple[float, float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def uniform(cls) -> TermWeights:
         return cls({}, 1.0, 1.0)
+
+    @classmethod
+    def from_counts(cls, df: Mapping[str, int], n: int) -> TermWeights:
+        """Weights from document frequencies ``df`` over ``n`` claims (sorted iteration: deterministic mean)."""
+        top = idf_level(n)
+        idf = {t: 1.0 + WEIGHT_STEP * (top - idf_level(c)) for t, c in df.items()}
+        unigram = [idf[t] for t in sorted(idf) if "+" not in t]
+        mean = sum(unigram) / len(unigram) if unigram else 1.0
+        return cls(idf, 1.0 + WEIGHT_STEP * top, WEIGHT_STEP * round(mean / WEIGHT_STEP))
 
     @classmethod
     def fit(cls, features: Iterable[ClaimFeatures]) -> TermWeights:
@@ -146,9 +172,7 @@ class TermWeights:
             n += 1
             df.update(feats.terms)
             df.update(feats.pairs)
-        idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
-        unigram = [v for t, v in idf.items() if "+" not in t]
-        return cls(idf, math.log(n + 1) + 1.0, sum(unigram) / len(unigram) if unigram else 1.0)
+        return cls.from_counts(df, n)
 
     def __call__(self, term: str) -> float:
         return self.idf.get(term, self.unseen)
@@ -218,11 +242,9 @@ def _share_a_name(a: ClaimFeatures, b: ClaimFeatures) -> bool:
     return bool(a.names & b.names)
 
 
-def compare(
-    a: ClaimFeatures, b: ClaimFeatures, weights: TermWeights, params: SimilarityParams | None = None
-) -> Comparison:
-    p = params or SimilarityParams()
-    score = similarity(a, b, weights, p)
+def decide(a: ClaimFeatures, b: ClaimFeatures, score: float, params: SimilarityParams) -> Comparison:
+    """The decision for two claims whose similarity is ``score``: conflicts (years, polarity, figures) first."""
+    p = params
     if a.years and b.years and not a.years & b.years:
         return Comparison(score, False, False, "years")
     conflict = (
@@ -240,6 +262,20 @@ def compare(
         return Comparison(score, False, anchored and score >= floor, conflict)
     same = score >= p.merge_threshold
     return Comparison(score, same, False, "similar" if same else "dissimilar")
+
+
+def conflicting(a: ClaimFeatures, b: ClaimFeatures) -> bool:
+    """Can these two claims never be in one cluster (different years, polarity or figures)?"""
+    if a.years and b.years and not a.years & b.years:
+        return True
+    return a.negated != b.negated or quantities_conflict(a.quantities, b.quantities)
+
+
+def compare(
+    a: ClaimFeatures, b: ClaimFeatures, weights: TermWeights, params: SimilarityParams | None = None
+) -> Comparison:
+    p = params or SimilarityParams()
+    return decide(a, b, similarity(a, b, weights, p), p)
 
 
 # --- raw-text entry points (evaluation on labelled pairs) ---------------------------------------------------

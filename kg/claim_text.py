@@ -202,8 +202,9 @@ def quantities_conflict(a: frozenset[Quantity], b: frozenset[Quantity]) -> bool:
 
 def quantities_agree(a: frozenset[Quantity], b: frozenset[Quantity], *, significant: bool = False) -> bool:
     """Some figure of ``a`` equals one of ``b``; ``significant``: only figures with a unit, or of 1,000 and
-    more (a bare "2.0" is as likely a version number as a figure)."""
-    return any(x.unit == y.unit and _close(x.value, y.value, x.unit) and (not significant or x.unit or x.value >= 1000)
+    more (a bare "2.0" is as likely a version number as a figure). Symmetric in ``a`` and ``b``."""
+    return any(x.unit == y.unit and _close(x.value, y.value, x.unit)
+               and (not significant or x.unit or max(x.value, y.value) >= 1000)
                for x in a for y in b)
 
 

@@ -1,243 +1,230 @@
 """Claims that state the same thing in different documents become one claim cluster (graph/cross).
 
-``cluster_claims(extractions, iris)`` is called by the build. Every claim belongs to exactly one cluster
-(singletons included, so ``kg cite`` can count sources for any claim). Method, in order:
+``cluster_claims(extractions, iris, cache_dir=...)`` is called by the build. Every claim belongs to exactly one
+cluster (singletons included, so ``kg cite`` can count sources for any claim). Method, in order:
 
-1. **Features** (``kg.claim_similarity``): content stems, entities (extracted mentions inside the claim and
-   ``Claim.about``), figures, years and polarity (``modality == "negated"``) of each claim.
-2. **Candidates**: claims with identical features (syndicated copies) form one group, scored once. Groups of
-   *different* documents that share at least two terms are candidates, found through an inverted index (terms
-   held by more than ``max_postings`` groups do not generate candidates; they still count in scores); each
-   group is scored against at most ``max_candidates`` others, those sharing the most IDF weight with it.
-3. **Scores**: IDF (fitted on all claims of the build) weighted similarity; a pair whose figures, years or
-   polarity conflict can never end up in one cluster, and is a contradiction when its content is similar enough.
-4. **Average-linkage agglomeration** over the candidate scores with the merge threshold: the link of two clusters
-   is the mean score of their cross-document claim pairs, so only evidence from different documents merges
-   (a document that states the claim twice contributes both sentences, and counts as one source); two
-   conflicting claims never end up in one cluster.
-5. **Per cluster**: IRI from its smallest member claim IRI (stable when unrelated documents come and go),
-   label = the member most similar to the others (ties: shorter, then smaller IRI), sources = its documents,
-   independent sources = ``kg.independence``; contradiction links between clusters, both ways.
+1. **Units** (``kg.claim_similarity``): the features of each claim (content stems, entities, figures, years,
+   polarity); claims with identical features (syndicated copies) form one *unit*, named by a digest of them.
+2. **Weights**: IDF over the units, on a grid (``TermWeights``): one document moves no weight but those of the
+   few terms whose frequency crosses a grid line.
+3. **Pairs** (``kg.cluster_scoring``): units of different documents that share at least two terms held by at
+   most ``max_postings`` units are scored; pairs at or above the merge threshold without a conflict are *strong
+   edges*; conflicting pairs similar enough are contradictions.
+4. **Components** of the strong edges, and **average-linkage agglomeration** inside each one
+   (``kg.cluster_link``); two clusters whose claims conflict (years, figures) never merge.
+5. **Per cluster**: IRI from its smallest member claim IRI, label = the member most similar to the others (ties:
+   shorter, then smaller IRI), sources = its documents, independent sources = ``kg.independence``;
+   contradiction links between clusters, both ways.
 
-See ``docs/claim-clustering.md`` for the evaluation.
+Everything a pair or a component yields depends on nothing outside it, so with ``cache_dir`` an incremental
+build keeps what the previous build found for every unit that did not change (same documents, same weights of
+its terms) and clusters again only the components that hold a changed unit: the result is the same as a clean
+build's, bit for bit (``kg.cluster_state``). See ``docs/claim-clustering.md`` for the method and its evaluation.
 """
 
 from __future__ import annotations
 
-import heapq
+import hashlib
+import json
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
-from kg.claim_similarity import ClaimFeatures, SimilarityParams, TermWeights, claim_features, compare
-from kg.independence import IndependenceParams, ShingleCache, Source, independence
+import numpy as np
+
+from kg.claim_similarity import ClaimFeatures, SimilarityParams, TermWeights, claim_features
+from kg.claim_text import LEXICON_FILE
+from kg.cluster_state import FEATURES_VERSION, STATE_FORMAT, ClusterState, docs_digest, load_state, save_state, unit_id
+from kg.cluster_update import Units, update
+from kg.independence import IndependenceParams, NearDuplicates, Source, independent_count
 from kg.iris import Iris
 from kg.records import Claim, ClaimCluster, Document, Extraction
+
+CLUSTER_DIR = "clusters"
+METHOD_VERSION = "2"  # bump when the same units and weights could give other clusters
 
 
 @dataclass(frozen=True)
 class ClusterParams:
     similarity: SimilarityParams = field(default_factory=SimilarityParams)
     independence: IndependenceParams = field(default_factory=IndependenceParams)
-    max_postings: int = 1000
-    min_shared_terms: int = 2
-    max_candidates: int = 50
+    max_postings: int = 1000  # terms held by more units are stop terms: they never make two units candidates
+    min_shared_terms: int = 2  # non-stop terms two units must share to be compared
 
 
 @dataclass(frozen=True)
 class ClaimItem:
-    """A claim with its document and the names of whom it credits (for independence)."""
+    """A claim with its document, the names of whom it credits (for independence) and a digest of what its
+    features are computed from."""
 
     claim: Claim
     document: Document
     credits: tuple[str, ...]
-    features: ClaimFeatures
+    spans: tuple[tuple[int, int, str], ...]
+    key: str
 
 
 def claim_items(extractions: Sequence[Extraction]) -> list[ClaimItem]:
-    """Every claim of every extraction, sorted by claim IRI, with features and credited names."""
+    """Every claim of every extraction, sorted by claim IRI."""
     items: list[ClaimItem] = []
     for ex in extractions:
         names: dict[str, tuple[str, ...]] = {e.id: (e.name, *e.aliases) for e in ex.entities}
-        mentions = sorted((m.start, m.end, m.entity_id) for e in ex.entities for m in e.mentions)
+        mentions = sorted((m.start, m.end, e.id) for e in ex.entities for m in e.mentions)
+        starts = [m[0] for m in mentions]
         for claim in ex.claims:
-            spans = [(s - claim.start, e - claim.start, iri) for s, e, iri in mentions
-                     if claim.start <= s and e <= claim.end]
+            spans = tuple((s - claim.start, e - claim.start, iri)
+                          for s, e, iri in mentions[bisect_left(starts, claim.start):bisect_left(starts, claim.end)]
+                          if e <= claim.end)
             credits: list[str] = []
             for ref in (claim.reported_by, claim.attributed_to):
                 if ref is not None:
                     credits.extend((ref.name, *names.get(ref.id, ())))
-            feats = claim_features(claim.text, entity_spans=spans, about=claim.about,
-                                   negated=claim.modality == "negated")
-            items.append(ClaimItem(claim, ex.document, tuple(dict.fromkeys(credits)), feats))
+            blob = json.dumps([claim.text, spans, sorted(claim.about), claim.modality == "negated"],
+                              ensure_ascii=False, separators=(",", ":"))
+            key = hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+            items.append(ClaimItem(claim, ex.document, tuple(dict.fromkeys(credits)), spans, key))
     items.sort(key=lambda it: it.claim.id)
     return items
 
 
-@dataclass(frozen=True)
-class PairScores:
-    groups: tuple[tuple[int, ...], ...]  # items with identical features (syndicated copies), by first item
-    scores: dict[tuple[int, int], float]  # (group, group) -> score, groups named by their first item, a < b
-    cannot_link: frozenset[tuple[int, int]]  # conflicting figures, years or polarity
-    contradictions: tuple[tuple[int, int], ...]
-
-    def score(self, group_a: int, group_b: int) -> float:
-        if group_a == group_b:
-            return 1.0
-        return self.scores.get((min(group_a, group_b), max(group_a, group_b)), 0.0)
+def state_signature(params: ClusterParams) -> str:
+    """What a kept state must have been computed with: method, parameters and lexicon."""
+    lexicon = resources.files("kg.patterns").joinpath(LEXICON_FILE).read_bytes()
+    return hashlib.sha1(repr((STATE_FORMAT, FEATURES_VERSION, METHOD_VERSION, params)).encode() + lexicon).hexdigest()
 
 
-def score_pairs(items: Sequence[ClaimItem], params: ClusterParams) -> tuple[PairScores, TermWeights]:
-    """Candidate pairs through an inverted index, each scored and checked for conflicts.
-
-    Claims with identical features (a syndicated copy repeats the sentence) form one group and are scored once.
-    Each group is compared with at most ``max_candidates`` others: those sharing the most IDF weight with it."""
-    by_features: dict[ClaimFeatures, list[int]] = {}
-    for i, it in enumerate(items):
-        by_features.setdefault(it.features, []).append(i)
-    groups = sorted(tuple(g) for g in by_features.values())
-    weights = TermWeights.fit(items[g[0]].features for g in groups)  # copies do not make their words common
-    docs = {g[0]: frozenset(items[i].document.id for i in g) for g in groups}
-    postings: dict[str, list[int]] = defaultdict(list)
-    for g in groups:
-        for term in items[g[0]].features.terms:
-            postings[term].append(g[0])
-    scores: dict[tuple[int, int], float] = {}
-    cannot: set[tuple[int, int]] = set()
-    contradictions: list[tuple[int, int]] = []
-    for g in groups:
-        i = g[0]
-        feats = items[i].features
-        count: dict[int, int] = defaultdict(int)
-        mass: dict[int, float] = defaultdict(float)
-        for term in feats.terms:
-            post = postings[term]
-            if len(post) > params.max_postings:
-                continue
-            weight = weights(term)
-            for j in post:
-                if j > i:
-                    count[j] += 1
-                    mass[j] += weight
-        eligible = [j for j, c in count.items() if c >= params.min_shared_terms
-                    and not (len(docs[i]) == 1 and docs[i] == docs[j])]
-        for j in sorted(heapq.nsmallest(params.max_candidates, eligible, key=lambda j: (-mass[j], j))):
-            result = compare(feats, items[j].features, weights, params.similarity)
-            if result.reason in ("negation", "figures", "years"):
-                cannot.add((i, j))
-                if result.contradicts:
-                    contradictions.append((i, j))
-            else:
-                scores[(i, j)] = result.score
-    return PairScores(tuple(groups), scores, frozenset(cannot), tuple(contradictions)), weights
-
-
-def agglomerate(items: Sequence[ClaimItem], pairs: PairScores, threshold: float) -> list[list[int]]:
-    """Average linkage over sparse scores: the link of two clusters is the mean score over their pairs of claims
-    from *different* documents (absent pairs score 0); same-document pairs neither help nor hurt. Groups of
-    identical claims start out merged."""
-    members: dict[int, list[int]] = {g[0]: list(g) for g in pairs.groups}
-    docs: dict[int, Counter[str]] = {g[0]: Counter(items[i].document.id for i in g) for g in pairs.groups}
-    blocked: dict[int, set[int]] = defaultdict(set)
-    for i, j in pairs.cannot_link:
-        blocked[i].add(j)
-        blocked[j].add(i)
-
-    def cross(a: int, b: int) -> int:
-        small, large = (docs[a], docs[b]) if len(docs[a]) <= len(docs[b]) else (docs[b], docs[a])
-        return len(members[a]) * len(members[b]) - sum(c * large[d] for d, c in small.items() if d in large)
-
-    links: dict[int, dict[int, float]] = defaultdict(dict)
-    for (i, j), s in sorted(pairs.scores.items()):
-        links[i][j] = links[j][i] = s * cross(i, j)
-
-    def link(a: int, b: int) -> float:
-        n = cross(a, b)
-        return links[a].get(b, 0.0) / n if n else 0.0
-
-    # every entry holds link() as computed when pushed: an entry whose value differs now is stale
-    heap = [(-link(i, j), i, j) for i, j in sorted(pairs.scores) if link(i, j) >= threshold]
-    heapq.heapify(heap)
-
-    while heap:
-        neg, a, b = heapq.heappop(heap)
-        if a not in members or b not in members or link(a, b) != -neg or b in blocked[a]:
-            continue  # merged away, stale entry, or conflicting claims
-        members[a].extend(members.pop(b))
-        docs[a].update(docs.pop(b))
-        for c in blocked.pop(b, set()):
-            blocked[c].discard(b)
-            blocked[c].add(a)
-            blocked[a].add(c)
-        for c, s in links.pop(b).items():
-            links[c].pop(b, None)
-            if c != a:
-                links[a][c] = links[a].get(c, 0.0) + s
-                links[c][a] = links[a][c]
-        links[a].pop(b, None)
-        for c in sorted(links[a]):
-            value = link(a, c)
-            if value >= threshold:
-                heapq.heappush(heap, (-value, min(a, c), max(a, c)))
-    return [sorted(m) for _, m in sorted(members.items())]
-
-
-def _representative(group: Sequence[int], items: Sequence[ClaimItem], pairs: PairScores, first: dict[int, int]
-                    ) -> int:
-    """The member most similar to the others (ties: shorter text, then smaller IRI); ``first``: item -> group."""
-
-    def centrality(i: int) -> float:
-        return sum(pairs.score(first[i], first[j]) for j in group if j != i)
-
-    return min(group, key=lambda i: (-centrality(i), len(items[i].claim.text), items[i].claim.id))
+def _units(items: Sequence[ClaimItem], old: ClusterState) -> tuple[Units, dict[str, str]]:
+    feats: dict[str, ClaimFeatures] = {}
+    claim_units: dict[str, str] = {}
+    item_unit: list[str] = []
+    for it in items:
+        uid = old.claims.get(it.key)
+        if uid is not None and uid in old.features:
+            feats.setdefault(uid, old.features[uid])
+        else:
+            f = claim_features(it.claim.text, entity_spans=it.spans, about=it.claim.about,
+                               negated=it.claim.modality == "negated")
+            uid = unit_id(f)
+            feats.setdefault(uid, f)
+        claim_units[it.key] = uid
+        item_unit.append(uid)
+    ids = sorted(feats)
+    index = {u: i for i, u in enumerate(ids)}
+    docs: list[Counter[str]] = [Counter() for _ in ids]
+    claims: list[list[int]] = [[] for _ in ids]
+    of_item = [index[u] for u in item_unit]
+    for i, u in enumerate(of_item):
+        docs[u][items[i].document.id] += 1
+        claims[u].append(i)
+    return Units(ids, [feats[u] for u in ids], docs, claims, of_item), claim_units
 
 
 def cluster_claims(
-    extractions: Sequence[Extraction], iris: Iris, params: ClusterParams | None = None
+    extractions: Sequence[Extraction], iris: Iris, params: ClusterParams | None = None,
+    cache_dir: Path | None = None,
 ) -> list[ClaimCluster]:
-    """Cluster every claim of the build; sorted by cluster IRI. Deterministic for the same extractions."""
+    """Cluster every claim of the build; sorted by cluster IRI. Deterministic for the same extractions.
+
+    ``cache_dir``: where the previous clustering was kept (read, then replaced by this one's); the result is the
+    same with or without it."""
     p = params or ClusterParams()
+    old = load_state(cache_dir, state_signature(p))
     items = claim_items(extractions)
-    pairs, _weights = score_pairs(items, p)
-    groups = agglomerate(items, pairs, p.similarity.merge_threshold)
-    cluster_of: dict[int, str] = {}
+    units, claim_units = _units(items, old)
+    df: Counter[str] = Counter()
+    for f in units.features:
+        df.update(f.terms)
+        df.update(f.pairs)
+    weights = TermWeights.from_counts(df, len(units.ids))
+    terms = {t: (weights(t) if c <= p.max_postings else -weights(t)) for t, c in df.items()}
+    result = update(old, units, terms, weights, p.similarity, p.max_postings, p.min_shared_terms)
+    clusters = _records(items, units, result.groups, result.edges, result.scores, result.contradictions, iris,
+                        p, old.independent, result.independent)
+    if cache_dir is not None:
+        save_state(cache_dir, ClusterState(
+            signature=old.signature, claims=claim_units, features=dict(zip(units.ids, units.features, strict=True)),
+            units=units.ids, unit_docs=[docs_digest(d) for d in units.docs], component=result.component,
+            cluster=result.cluster, terms=terms, weights_global=[weights.unseen, weights.mean],
+            edges=result.edges, edge_scores=result.scores, contradictions=result.contradictions,
+            independent=result.independent))
+    return clusters
+
+
+def _records(items: Sequence[ClaimItem], units: Units, groups: Sequence[Sequence[int]], edges: np.ndarray,
+             scores: np.ndarray, contradictions: np.ndarray, iris: Iris, p: ClusterParams,
+             known: dict[str, int], independent: dict[str, int]) -> list[ClaimCluster]:
+    """One record per group of units (``independent`` receives each cluster's count by sources digest)."""
+    n = len(units.ids)
+    group_of = np.zeros(n, dtype=np.int64)
+    for g, group in enumerate(groups):
+        group_of[list(group)] = g
+    size = np.asarray([len(c) for c in units.claims], dtype=np.float64)
+    centrality = size - 1.0
+    if len(edges):
+        a, b = edges[:, 0], edges[:, 1]
+        inside = group_of[a] == group_of[b]
+        np.add.at(centrality, a[inside], size[b[inside]] * scores[inside])
+        np.add.at(centrality, b[inside], size[a[inside]] * scores[inside])
+    doc_digest: dict[str, str] = {}
+    cluster_ids: list[str] = []
+    records: list[tuple[str, str, tuple[str, ...], list[Source], str]] = []
+    missing: dict[str, list[Source]] = {}
     for group in groups:
-        cid = iris.cluster(items[group[0]].claim.id)  # items are sorted: group[0] holds the smallest IRI
-        for i in group:
-            cluster_of[i] = cid
+        claim_idx = sorted(i for u in group for i in units.claims[u])
+        members = tuple(items[i].claim.id for i in claim_idx)
+        cid = iris.cluster(members[0])
+        best = min(claim_idx, key=lambda i: (-centrality[units.of_item[i]], len(items[i].claim.text),
+                                             items[i].claim.id))
+        sources = [_source(items[i], iris) for i in claim_idx]
+        key = _sources_key(sources, items, claim_idx, doc_digest) if len(claim_idx) > 1 else ""
+        if key and key not in known:
+            missing[key] = sources
+        cluster_ids.append(cid)
+        records.append((cid, items[best].claim.text, members, sources, key))
+    if missing:
+        texts = {s.id: s.text for sources in missing.values() for s in sources}
+        near = NearDuplicates(texts, p.independence)
+        for key, sources in missing.items():
+            known[key] = independent_count(sources, near)
     against: dict[str, set[str]] = defaultdict(set)
-    for i, j in pairs.contradictions:
-        a, b = cluster_of[i], cluster_of[j]
-        if a != b:
-            against[a].add(b)
-            against[b].add(a)
-    cache: ShingleCache = {}
-    first = {i: g[0] for g in pairs.groups for i in g}
-    clusters: list[ClaimCluster] = []
-    for group in groups:
-        cid = cluster_of[group[0]]
-        sources = [
-            Source(
-                id=iris.document(items[i].document.id),
-                text=items[i].document.text,
-                title=items[i].document.title,
-                publisher=items[i].document.publisher,
-                url=items[i].document.url,
-                credits=items[i].credits,
-                date=items[i].document.date,
-            )
-            for i in group
-        ]
-        indep = independence(sources, p.independence, cache) if len(group) > 1 else None
-        clusters.append(
-            ClaimCluster(
-                id=cid,
-                label=items[_representative(group, items, pairs, first)].claim.text,
-                members=tuple(sorted(items[i].claim.id for i in group)),
-                sources=len({s.id for s in sources}),
-                independent_sources=indep.count if indep else 1,
-                contradicts=tuple(sorted(against.get(cid, ()))),
-            )
-        )
+    for u, v in contradictions.tolist():
+        a_id, b_id = cluster_ids[group_of[u]], cluster_ids[group_of[v]]
+        if a_id != b_id:
+            against[a_id].add(b_id)
+            against[b_id].add(a_id)
+    clusters = []
+    for cid, label, members, sources, key in records:
+        if key:
+            independent[key] = known[key]
+        clusters.append(ClaimCluster(id=cid, label=label, members=members, sources=len({s.id for s in sources}),
+                                     independent_sources=known[key] if key else 1,
+                                     contradicts=tuple(sorted(against.get(cid, ())))))
     clusters.sort(key=lambda c: c.id)
     return clusters
+
+
+def _source(item: ClaimItem, iris: Iris) -> Source:
+    doc = item.document
+    return Source(id=iris.document(doc.id), text=doc.text, title=doc.title, publisher=doc.publisher, url=doc.url,
+                  credits=item.credits, date=doc.date)
+
+
+def _sources_key(sources: Sequence[Source], items: Sequence[ClaimItem], claim_idx: Sequence[int],
+                 doc_digest: dict[str, str]) -> str:
+    """A digest of everything ``independence`` reads from these sources."""
+    parts = []
+    for src, i in zip(sources, claim_idx, strict=True):
+        digest = doc_digest.get(src.id)
+        if digest is None:
+            doc = items[i].document
+            blob = json.dumps([doc.text, doc.title, doc.publisher, doc.url, doc.date], ensure_ascii=False)
+            digest = doc_digest[src.id] = hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()
+        parts.append([src.id, digest, list(src.credits)])
+    parts.sort()
+    return hashlib.sha1(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+__all__ = ["CLUSTER_DIR", "ClaimItem", "ClusterParams", "claim_items", "cluster_claims"]
