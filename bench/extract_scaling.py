@@ -1,6 +1,6 @@
 """Does extraction cost grow linearly with document length? A long document against short ones, same run.
 
-    .venv/bin/python bench/extract_scaling.py [CORPUS ...] [--copies 10] [--repeat 3] [--calls]
+    .venv/bin/python bench/extract_scaling.py [CORPUS ...] [--copies 10] [--repeat 3] [--calls] [--spacy]
 
 Parses the corpus documents once (the trained pipeline), then times the three extraction stages (entities,
 relations, claims) on
@@ -12,7 +12,8 @@ relations, claims) on
 and prints microseconds per token for each stage and the long/short ratio. Linear cost gives a ratio near 1;
 a stage that rescans the document for each sentence or mention shows up as a ratio that grows with
 ``--copies``. ``--calls`` also counts Python function calls per token under cProfile (deterministic, so
-comparable across noisy machines; tests/test_extract_scaling.py asserts on it).
+comparable across noisy machines; tests/test_extract_scaling.py asserts on it). ``--spacy`` times the trained
+pipeline on the short documents too, to show extraction as a share of it.
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ def best_of(repeat: int, run: Callable[[], dict[str, float]]) -> dict[str, float
     return {name: min(r[name] for r in runs) for name in STAGES}
 
 
+def timed(run: Callable[[], object]) -> float:
+    start = time.process_time()
+    run()
+    return time.process_time() - start
+
+
 def calls_of(run: Callable[[], object]) -> int:
     """Function calls made by ``run`` (Python functions, builtins and spaCy's profiled Cython methods)."""
     profile = cProfile.Profile()
@@ -103,6 +110,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--calls", action="store_true", help="also count function calls per token (cProfile)")
+    parser.add_argument("--spacy", action="store_true", help="also time the spaCy pipeline on the short documents")
     args = parser.parse_args()
     settings = Settings()
     seed = load_seed(settings)
@@ -127,6 +135,13 @@ def main() -> None:
             s, ln = short_s[name], long_s[name]
         ps, pl = s / short_tokens * 1e6, ln / long_tokens * 1e6
         print(f"{name:10} {ps:15.1f} {pl:14.1f} {pl / ps:6.2f}")
+    if args.spacy:
+        texts = [d.text for d in documents]
+        spacy_s = min(timed(lambda: list(nlp.pipe(texts, batch_size=settings.batch_size))) for _ in range(args.repeat))
+        per_token = spacy_s / short_tokens * 1e6
+        ours = sum(short_s.values()) / short_tokens * 1e6
+        print(f"spaCy pipeline on the short documents: {per_token:.1f} us/token; extraction is {ours / per_token:.1%} "
+              "of it")
     if args.calls:
         short_calls = calls_of(lambda: run_stages(short_pairs, seed, iris)) / short_tokens
         long_calls = calls_of(lambda: run_stages([long_pair], seed, iris)) / long_tokens

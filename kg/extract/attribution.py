@@ -264,20 +264,21 @@ MAIN_CLAUSE_DEPS = frozenset({"ROOT", "conj", "parataxis", "xcomp", "ccomp"})
 RELATIVE_WORDS = frozenset({"whose", "which", "who", "whom"})
 
 
-def _main_clause(tok: Token, first: int, last: int) -> bool:
+def _main_clause(view: DocView, tok: Token, first: int, last: int) -> bool:
     """Whether ``tok`` heads the sentence's main clause (or a clause coordinated with it), not a relative or
     adverbial clause ("the company, whose chief executive had long argued that ...")."""
-    if any(t.lower_ in RELATIVE_WORDS for t in tok.doc[max(first, tok.left_edge.i) : tok.i]):
+    lower, head, dep = view.lower, view.head, view.dep
+    if any(lower[k] in RELATIVE_WORDS for k in range(max(first, tok.left_edge.i), tok.i)):
         return False  # "..., whose founder X long argued that ...": a relative clause the parser coordinated
-    cur = tok
+    cur = tok.i
     for _ in range(8):
-        if cur.head.i == cur.i or not first <= cur.head.i <= last:
+        if head[cur] == cur or not first <= head[cur] <= last:
             return True
-        if cur.dep_ not in MAIN_CLAUSE_DEPS:
+        if dep[cur] not in MAIN_CLAUSE_DEPS:
             return False
-        if cur.dep_ == "ccomp" and cur.head.lemma_.lower() not in ("say", "be"):
+        if dep[cur] == "ccomp" and view.lemma[head[cur]] not in ("say", "be"):
             return False
-        cur = cur.head
+        cur = head[cur]
     return False
 
 
@@ -357,10 +358,9 @@ class Attributor:
         return head
 
     def _root(self, first: int, last: int, doc: Any) -> Token | None:
-        for i in range(first, last + 1):
+        for i in self.view.roots(first, last):
             tok: Token = doc[i]
-            is_root = tok.head.i == tok.i or not first <= tok.head.i <= last
-            if is_root and (tok.pos_ in ("VERB", "AUX") or any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children)):
+            if self.view.pos[i] in ("VERB", "AUX") or any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children):
                 return tok
         return None
 
@@ -389,7 +389,7 @@ class Attributor:
                 continue
             tok = doc[i]
             lemma = self._is_cue(tok, doc, first, last)
-            if lemma is None or not _main_clause(tok, first, last):
+            if lemma is None or not _main_clause(self.view, tok, first, last):
                 continue
             phrase = self._subject(tok, first, last, doc)
             if phrase is None:
@@ -398,7 +398,8 @@ class Attributor:
             entity = self.resolver.resolve(head, a, b)
             if entity is None:
                 continue
-            if negation_cue(tok) is not None:  # "X did not say whether ...": the outlet's own negative statement
+            if negation_cue(self.view, tok.i) is not None:
+                # "X did not say whether ...": the outlet's own negative statement
                 source = Source(None, tok.text.lower(), -1, -1, "negated", verb=tok, content=tok)
                 candidates.append((_depth(tok), i, source))
                 continue

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from kg.extract.attribution import claim_lexicon
 from kg.extract.docview import DocView
@@ -127,16 +127,18 @@ def _credit(doc: Doc, view: DocView, index: MentionIndex, seed: SeedKB, first: i
 
 NOMINAL_ROOTS = frozenset({"NOUN", "PROPN", "NUM", "PRON", "DET", "ADJ", "X", "SYM"})
 FINITE_TAGS = frozenset({"VBZ", "VBP", "VBD", "MD"})
+VERBAL = frozenset({"VERB", "AUX"})
 
 
-def _pieces(doc: Doc, first: int, last: int, quoted: list[bool]) -> list[tuple[int, int, str]]:
+def _pieces(doc: Doc, view: DocView, first: int, last: int, quoted: list[bool]) -> list[tuple[int, int, str]]:
     """Split a sentence at ";", at a ":" between two clauses, and before a caveat (", a claim that ...")."""
     caveats = claim_lexicon().caveat_nouns
     cuts: list[tuple[int, str]] = []
+    lower = view.lower
     for i in range(first + 2, last - 2):
-        if quoted[i]:
+        if quoted[i] or lower[i] not in (";", ":", ","):
             continue
-        kind = _cut(doc, first, i, last, quoted, caveats)
+        kind = _cut(doc, view, first, i, last, quoted, caveats)
         if kind is not None:
             cuts.append((i, kind))
     pieces: list[tuple[int, int, str]] = []
@@ -148,85 +150,90 @@ def _pieces(doc: Doc, first: int, last: int, quoted: list[bool]) -> list[tuple[i
     return pieces
 
 
-def _cut(doc: Doc, first: int, i: int, last: int, quoted: list[bool], caveats: frozenset[str]) -> str | None:
+def _cut(
+    doc: Doc, view: DocView, first: int, i: int, last: int, quoted: list[bool], caveats: frozenset[str]
+) -> str | None:
     """What kind of piece starts after token ``i``, if the sentence splits there."""
-    text = doc[i].text
-    if text == ";" and _finite(doc, first, i - 1) and _finite(doc, i + 1, last):
+    text = view.lower[i]
+    if text == ";" and _finite(view, first, i - 1) and _finite(view, i + 1, last):
         return "clause"
-    if text == ":" and _colon_clauses(doc, first, i, last, quoted):
+    if text == ":" and _colon_clauses(doc, view, first, i, last, quoted):
         return "clause"
-    caveat = doc[i + 1].lower_ in ("a", "an") and doc[i + 2].lemma_.lower() in caveats
-    if text == "," and caveat and _finite(doc, i + 3, last):
+    caveat = view.lower[i + 1] in ("a", "an") and view.lemma[i + 2] in caveats
+    if text == "," and caveat and _finite(view, i + 3, last):
         return "caveat"
     return None
 
 
-def _finite(doc: Doc, first: int, last: int) -> bool:
-    return any(t.tag_ in FINITE_TAGS and t.pos_ in ("VERB", "AUX") for t in doc[first : last + 1])
+def _finite(view: DocView, first: int, last: int) -> bool:
+    tag, pos = view.tag, view.pos
+    return any(tag[i] in FINITE_TAGS and pos[i] in VERBAL for i in range(first, last + 1))
 
 
-def _colon_clauses(doc: Doc, first: int, colon: int, last: int, quoted: list[bool]) -> bool:
+def _colon_clauses(doc: Doc, view: DocView, first: int, colon: int, last: int, quoted: list[bool]) -> bool:
     """A ":" between two clauses ("X is an imperfect proxy: pipelines may inflate it"), not before a quote, a
     list or what a reporting verb introduces right away ("the report said: ...")."""
-    if quoted[colon + 1] or doc[colon + 1].text in ("“", '"', "‘") or colon - first < 3:
+    if quoted[colon + 1] or view.lower[colon + 1] in ("“", '"', "‘") or colon - first < 3:
         return False
-    if doc[colon - 1].lemma_.lower() in claim_lexicon().verbs:
+    if view.lemma[colon - 1] in claim_lexicon().verbs:
         return False
+    pos, dep = view.pos, view.dep
     right_clause = any(
-        t.pos_ in ("VERB", "AUX") and t.dep_ in ("ROOT", "parataxis", "conj", "ccomp")
-        and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in t.children)
-        for t in doc[colon + 1 : last + 1]
+        pos[i] in VERBAL and dep[i] in ("ROOT", "parataxis", "conj", "ccomp")
+        and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in doc[i].children)
+        for i in range(colon + 1, last + 1)
     )
-    return _finite(doc, first, colon - 1) and right_clause
+    return _finite(view, first, colon - 1) and right_clause
 
 
-def _has_predicate(doc: Doc, first: int, last: int, *, strict: bool = False) -> bool:
+def _has_predicate(doc: Doc, view: DocView, first: int, last: int, *, strict: bool = False) -> bool:
     """Whether the span states something: a verb (or a subject) at its root.
 
     A span whose root is a noun phrase ("The internal parameters of a model that ...", a caption) is not a
     claim. When the small parser returns no usable root (a preposition, a conjunction) the span is kept if it
     is long enough to be a sentence.
     """
-    roots = [t for t in doc[first : last + 1] if t.head.i == t.i or not first <= t.head.i <= last]
-    for tok in roots:
-        if tok.pos_ in ("VERB", "AUX"):
+    roots = view.roots(first, last)
+    for i in roots:
+        if view.pos[i] in VERBAL:
             return True
-        if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in tok.children):
+        if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in doc[i].children):
             return True
-    if any(_main_finite(t, first, last) for t in doc[first : last + 1]):
+    if any(_main_finite(view, i, first, last) for i in range(first, last + 1)):
         return True
-    words = sum(1 for t in doc[first : last + 1] if t.is_alpha)
-    unparsed = all(t.pos_ not in NOMINAL_ROOTS for t in roots) and words >= 8
+    alpha = view.alpha
+    words = sum(1 for i in range(first, last + 1) if alpha[i])
+    unparsed = all(view.pos[i] not in NOMINAL_ROOTS for i in roots) and words >= 8
     if strict:
         return unparsed
     # a running-text sentence the parser failed on ("American restrictions ..., reward labs that squeeze ...,
     # and efficient open models travel well"): any finite verb will do
-    return unparsed or (_finite(doc, first, last) and words >= 6)
+    return unparsed or (_finite(view, first, last) and words >= 6)
 
 
-def _main_finite(tok: Token, first: int, last: int) -> bool:
+def _main_finite(view: DocView, i: int, first: int, last: int) -> bool:
     """A finite verb that is not inside a relative or adverbial clause of the span."""
-    if tok.tag_ not in FINITE_TAGS or tok.pos_ not in ("VERB", "AUX"):
+    if view.tag[i] not in FINITE_TAGS or view.pos[i] not in VERBAL:
         return False
-    cur = tok
-    while first <= cur.head.i <= last and cur.head.i != cur.i:
-        if cur.dep_ in ("relcl", "acl", "advcl", "ccomp", "pcomp", "csubj"):
+    head, dep = view.head, view.dep
+    cur = i
+    while first <= head[cur] <= last and head[cur] != cur:
+        if dep[cur] in ("relcl", "acl", "advcl", "ccomp", "pcomp", "csubj"):
             return False
-        cur = cur.head
-    return cur.dep_ not in ("relcl", "acl", "advcl")
+        cur = head[cur]
+    return dep[cur] not in ("relcl", "acl", "advcl")
 
 
-def _strip_label(doc: Doc, first: int, last: int) -> int:
+def _strip_label(view: DocView, first: int, last: int) -> int:
     """Skip "Geopolitical balance:" (a short label without a verb) at the start."""
     limit = min(last, first + claim_lexicon().raw["label_max_words"] + 1)
     for i in range(first + 1, limit + 1):
-        tok = doc[i]
-        if tok.text == ":":
-            label = doc[first:i]
-            if i < last and not any(t.pos_ in ("VERB", "AUX") for t in label):
+        text = view.lower[i]
+        if text == ":":
+            if i < last and not any(view.pos[k] in VERBAL for k in range(first, i)):
                 return i + 1
             return first
-        if tok.is_punct and tok.text not in ("-", "&", "'", "’"):
+        if view.punct[i] and text not in ("-", "&", "'", "’"):
             return first
     return first
 
@@ -268,9 +275,9 @@ def candidates(
         credit = _credit(doc, view, index, seed, first, last)
         if credit is not None:
             last = credit.first - 1
-            while last > first and doc[last].is_space:
+            while last > first and view.space[last]:
                 last -= 1
-        first = _strip_label(doc, first, last)
+        first = _strip_label(view, first, last)
         if first > last:
             if credit is not None:
                 found.append(Candidate(-1, -1, unit.paragraph, credit))  # a credit on its own line
@@ -278,14 +285,14 @@ def candidates(
         text = view.tokens_text(doc, first, last)
         if text.endswith("?") or text.rstrip("”\"’' ").endswith("?"):
             continue
-        if per_paragraph[unit.paragraph] == 1 and doc[last].text[-1:] not in TERMINAL and not bulleted:
+        if per_paragraph[unit.paragraph] == 1 and view.lower[last][-1:] not in TERMINAL and not bulleted:
             continue  # a heading
         strict = bulleted or first > unit.first  # "Term: definition" bullets need a real predicate
         kept = False
-        for a, b, kind in _pieces(doc, first, last, quoted):
-            words = sum(1 for t in doc[a : b + 1] if not t.is_punct and not t.is_space)
+        for a, b, kind in _pieces(doc, view, first, last, quoted):
+            words = view.words(a, b)
             enough = words >= lex["min_words"] or (quoted[a] and words >= lex["quote_min_sentence_words"])
-            if enough and _has_predicate(doc, a, b, strict=strict):
+            if enough and _has_predicate(doc, view, a, b, strict=strict):
                 found.append(Candidate(a, b, unit.paragraph, credit, bulleted, kind))
                 kept = True
         if not kept and credit is not None:

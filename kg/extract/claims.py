@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Token
 
 from kg.extract.attribution import Attributor, Source, SourceResolver, claim_lexicon
 from kg.extract.claim_spans import Candidate, Credit, candidates, quoted_tokens
-from kg.extract.docview import doc_view, mention_index
+from kg.extract.docview import DocView, doc_view, mention_index
 from kg.extract.modality import hedge_cue, lexicon, negation_cue, phrase_hedge
 from kg.extract.spans import MentionIndex, is_a
 from kg.iris import Iris
@@ -62,16 +62,16 @@ def extract_claims(
     view = doc_view(doc, document.text, offset)
     if view is None:
         raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
-    index = mention_index(doc, entities, offset)
+    index = mention_index(doc, entities, offset, view.head)
     quoted = quoted_tokens(view)
     found, piece = candidates(doc, view, index, seed, quoted)
     resolver = SourceResolver(index, seed)
-    sources = _attribute(doc, found, Attributor(resolver, quoted, view), resolver, quoted)
+    sources = _attribute(doc, view, found, Attributor(resolver, quoted, view), resolver, quoted)
     outlet = _outlet(piece, seed) or publisher_outlet(document, entities, seed)
     claims: list[Claim] = []
     for cand, source in zip(found, sources, strict=True):
-        for part in _parts(doc, cand, source):
-            claims.append(_claim(doc, document, iris, index, cand, part, source, quoted, outlet, seed, offset))
+        for part in _parts(doc, view, cand, source):
+            claims.append(_claim(doc, view, document, iris, index, cand, part, source, quoted, outlet, seed))
     return tuple(claims)
 
 
@@ -79,7 +79,12 @@ def extract_claims(
 
 
 def _attribute(
-    doc: Doc, found: list[Candidate], attributor: Attributor, resolver: SourceResolver, quoted: list[bool]
+    doc: Doc,
+    view: DocView,
+    found: list[Candidate],
+    attributor: Attributor,
+    resolver: SourceResolver,
+    quoted: list[bool],
 ) -> list[Source | None]:
     sources: list[Source | None] = []
     for pos, cand in enumerate(found):
@@ -89,7 +94,7 @@ def _attribute(
         if source is not None and source.backward and pos > 0 and sources[-1] is None:
             sources[-1] = replace(source, first=-1, last=-1, kind="backward")
         if source is None and pos > 0:
-            source = _continued_quote(doc, found, sources, pos, quoted)
+            source = _continued_quote(view, found, sources, pos, quoted)
         if source is not None and source.entity is not None:
             resolver.remember(source.entity)
         sources.append(source)
@@ -98,13 +103,13 @@ def _attribute(
 
 
 def _continued_quote(
-    doc: Doc, found: list[Candidate], sources: list[Source | None], pos: int, quoted: list[bool]
+    view: DocView, found: list[Candidate], sources: list[Source | None], pos: int, quoted: list[bool]
 ) -> Source | None:
     """A quotation right after an attributed quotation in the same paragraph continues it."""
     cand, prev, prev_source = found[pos], found[pos - 1], sources[pos - 1]
     if prev_source is None or prev_source.kind not in ("verb", "quote") or prev.paragraph != cand.paragraph:
         return None
-    if not (quoted[cand.first] and _quoted_words(doc, prev.first, prev.last, quoted) > 0):
+    if not (quoted[cand.first] and _quoted_words(view, prev.first, prev.last, quoted) > 0):
         return None
     return replace(prev_source, first=-1, last=-1, kind="quote")
 
@@ -132,8 +137,9 @@ def _same_quote(a: Candidate, b: Candidate, quoted: list[bool]) -> bool:
     return a.paragraph == b.paragraph and b.first > a.last and all(quoted[i] for i in range(a.last, b.first + 1))
 
 
-def _quoted_words(doc: Doc, first: int, last: int, quoted: list[bool]) -> int:
-    return sum(1 for i in range(first, last + 1) if quoted[i] and not doc[i].is_punct and not doc[i].is_space)
+def _quoted_words(view: DocView, first: int, last: int, quoted: list[bool]) -> int:
+    punct, space = view.punct, view.space
+    return sum(1 for i in range(first, last + 1) if quoted[i] and not punct[i] and not space[i])
 
 
 # outlets and credits ----------------------------------------------------------------------------------
@@ -175,13 +181,14 @@ def _outlet(credit: Credit | None, seed: SeedKB) -> Ref | None:
 # clauses and modality ---------------------------------------------------------------------------------
 
 
-def _root(doc: Doc, first: int, last: int) -> Token:
+def _root(doc: Doc, view: DocView, first: int, last: int) -> Token:
     """The main predicate of tokens ``first..last``: a verb at the root, else the verb of a clause on a
     nominal root ("a claim that could not be verified"), else the root."""
-    roots = [t for t in doc[first : last + 1] if t.head.i == t.i or not first <= t.head.i <= last]
-    for tok in roots:
-        if tok.pos_ in ("VERB", "AUX"):
-            return tok
+    found = view.roots(first, last)
+    for i in found:
+        if view.pos[i] in ("VERB", "AUX"):
+            return doc[i]
+    roots = [doc[i] for i in found]
     for tok in roots:
         clause = next((c for c in tok.children if c.dep_ in ("relcl", "acl") and first <= c.i <= last), None)
         if clause is not None and clause.pos_ in ("VERB", "AUX"):
@@ -189,20 +196,22 @@ def _root(doc: Doc, first: int, last: int) -> Token:
     return roots[0] if roots else doc[first]
 
 
-def _content(doc: Doc, pred: Token, first: int, last: int) -> Token:
+def _content(doc: Doc, view: DocView, pred: Token, first: int, last: int) -> Token:
     """The reported clause of a reporting or finding verb ("found that [they did not reach ...]")."""
     verbs = claim_lexicon().verbs
+    dep, lower = view.dep, view.lower
+    i = pred.i
     for _ in range(3):
-        if pred.lemma_.lower() not in verbs:
+        if view.lemma[i] not in verbs:
             break
-        inner = next((c for c in pred.children if c.dep_ == "ccomp" and first <= c.i <= last), None)
-        if inner is None or any(m.dep_ in ("mark", "advmod") and m.lower_ in WH_MARKS for m in inner.children):
+        inner = next((c for c in view.children[i] if dep[c] == "ccomp" and first <= c <= last), None)
+        if inner is None or any(dep[m] in ("mark", "advmod") and lower[m] in WH_MARKS for m in view.children[inner]):
             break  # "did not say whether ...", "explain why ...": the reporting verb is the predicate
-        pred = inner
-    return pred
+        i = inner
+    return pred if i == pred.i else doc[i]
 
 
-def _split_points(pivot: Token, first: int, last: int, *, reported: bool) -> list[Token]:
+def _split_points(view: DocView, pivot: Token, first: int, last: int, *, reported: bool) -> list[Token]:
     """Predicates that state their own proposition next to ``pivot``: coordinated clauses with their own
     subject or their own modality (an auxiliary or negation of their own: "are rivaling X and may have moved
     ahead"), clauses after ";" or ":", and trailing concessive clauses ("though ..."). Inside reported speech
@@ -215,115 +224,127 @@ def _split_points(pivot: Token, first: int, last: int, *, reported: bool) -> lis
     seen = {pivot.i}
     while frontier:
         cur, inside = frontier.pop()
-        for c in cur.children:
-            if c.i in seen or not first < c.left_edge.i <= last or c.pos_ not in ("VERB", "AUX"):
+        for k in view.children[cur.i]:
+            if k in seen or view.pos[k] not in ("VERB", "AUX"):
                 continue
-            if c.lemma_.lower() in verbs and (not _has_subject(c) or c.dep_ == "parataxis"):
+            c = cur.doc[k]
+            if not first < c.left_edge.i <= last:
+                continue
+            if view.lemma[k] in verbs and (not _has_subject(view, k) or view.dep[k] == "parataxis"):
                 continue  # "said A and added B", "A, the authors wrote": one statement
             if c.left_edge.pos_ == "ADP" and c.doc[c.left_edge.i + 1].lower_ in ("which", "whom", "whose"):
                 continue  # "..., of which 37 billion are active": a relative clause the parser coordinated
-            own_modality = _has_own_markers(c) and _local_modality(c) != _local_modality(pivot)
-            if c.dep_ == "conj" and (own_modality or (_has_subject(c) and not inside)):
+            own_modality = _has_own_markers(view, k) and _local_modality(view, c) != _local_modality(view, pivot)
+            if view.dep[k] == "conj" and (own_modality or (_has_subject(view, k) and not inside)):
                 seen.add(c.i)
                 found.append(c)
                 frontier.append((c, inside))
-            elif c.i > pivot.i and _has_subject(c) and _own_clause(c) and not inside:
+            elif k > pivot.i and _has_subject(view, k) and _own_clause(view, k) and not inside:
                 seen.add(c.i)
                 found.append(c)
     return sorted(found, key=lambda t: t.left_edge.i)
 
 
-def _has_own_markers(pred: Token) -> bool:
+def _has_own_markers(view: DocView, pred: int) -> bool:
     """Whether a coordinated predicate carries its own auxiliary, negation or adverb (else it shares its
     head's: "may have drawn level with, or even pulled ahead of")."""
     markers = ("never", "longer", "reportedly", "probably", "likely")
+    dep, lower = view.dep, view.lower
     return any(
-        c.dep_ in ("aux", "auxpass", "neg", "nsubj", "nsubjpass") or (c.dep_ == "advmod" and c.lower_ in markers)
-        for c in pred.children
+        dep[c] in ("aux", "auxpass", "neg", "nsubj", "nsubjpass") or (dep[c] == "advmod" and lower[c] in markers)
+        for c in view.children[pred]
     )
 
 
-def _own_clause(c: Token) -> bool:
+def _own_clause(view: DocView, c: int) -> bool:
     """A clause after ";" / ":" (parataxis) or a concessive one ("though the comparison rests on ...")."""
-    if c.dep_ == "parataxis":
+    if view.dep[c] == "parataxis":
         return True
-    return c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in CONCESSIVE for m in c.children)
+    return view.dep[c] == "advcl" and any(
+        view.dep[m] == "mark" and view.lower[m] in CONCESSIVE for m in view.children[c]
+    )
 
 
-def _parts(doc: Doc, cand: Candidate, source: Source | None) -> list[Part]:
+def _parts(doc: Doc, view: DocView, cand: Candidate, source: Source | None) -> list[Part]:
     """The claim's clauses (see ``_split_points``), else the whole candidate. A reporting verb's clauses split
     inside what is reported ("X said A, and B may ...")."""
-    root = _root(doc, cand.first, cand.last)
+    root = _root(doc, view, cand.first, cand.last)
     pivot = root
     reporting = source is not None and source.verb is not None and source.verb.i == root.i
     if reporting or root.lemma_.lower() in claim_lexicon().verbs:
-        pivot = _content(doc, root, cand.first, cand.last)
+        pivot = _content(doc, view, root, cand.first, cand.last)
     end = cand.last
     reported = pivot.i != root.i
     points = [
-        p for p in _split_points(pivot, cand.first, end, reported=reported) if p.left_edge.i > pivot.i or not reported
+        p
+        for p in _split_points(view, pivot, cand.first, end, reported=reported)
+        if p.left_edge.i > pivot.i or not reported
     ]
     parts: list[Part] = []
     starts = [cand.first] + [p.left_edge.i for p in points]
     preds = [root, *points]
     for k, (start, pred) in enumerate(zip(starts, preds, strict=True)):
         stop = starts[k + 1] - 1 if k + 1 < len(starts) else end
-        while stop > start and (doc[stop].lower_ in SPLIT_CC or doc[stop].text in TRIM or doc[stop].is_space):
+        lower = view.lower
+        while stop > start and (lower[stop] in SPLIT_CC or lower[stop] in TRIM or view.space[stop]):
             stop -= 1
-        while start < stop and (doc[start].lower_ in SPLIT_CC or doc[start].text in TRIM):
+        while start < stop and (lower[start] in SPLIT_CC or lower[start] in TRIM):
             start += 1
-        if sum(1 for t in doc[start : stop + 1] if t.is_alpha) < 3 or not start <= pred.i <= stop:
+        if sum(1 for i in range(start, stop + 1) if view.alpha[i]) < 3 or not start <= pred.i <= stop:
             return [Part(cand.first, cand.last, root)]
         parts.append(Part(start, stop, pred))
     return parts
 
 
-def _has_subject(pred: Token) -> bool:
-    return any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in pred.children)
+def _has_subject(view: DocView, pred: int) -> bool:
+    return any(view.dep[c] in ("nsubj", "nsubjpass", "expl", "csubj") for c in view.children[pred])
 
 
-def _local_modality(pred: Token) -> tuple[bool, bool]:
+def _local_modality(view: DocView, pred: Token) -> tuple[bool, bool]:
     """(hedged, negated) for one predicate alone, ignoring its conjuncts."""
-    return hedge_cue(pred, include_conjuncts=False) is not None, negation_cue(pred) is not None
+    return hedge_cue(view, pred.i, include_conjuncts=False) is not None, negation_cue(view, pred.i) is not None
 
 
-def _hedging_adjective(pred: Token) -> str | None:
+def _hedging_adjective(view: DocView, pred: int) -> str | None:
     """"a potential turning point": a hedging adjective on a noun the predicate governs (not in sub-clauses)."""
     words = lexicon().hedge_adjectives
-    frontier = [c for c in pred.children if c.dep_ not in NESTED_CLAUSES]
+    dep, children = view.dep, view.children
+    frontier = [c for c in children[pred] if dep[c] not in NESTED_CLAUSES]
     for _ in range(3):
-        nxt = []
+        nxt: list[int] = []
         for tok in frontier:
-            if tok.dep_ == "amod" and tok.lower_ in words:
-                return tok.text
-            nxt += [c for c in tok.children if c.dep_ not in NESTED_CLAUSES]
+            if dep[tok] == "amod" and view.lower[tok] in words:
+                return view.orth[tok]
+            nxt += [c for c in children[tok] if dep[c] not in NESTED_CLAUSES]
         frontier = nxt
     return None
 
 
-def _modality(doc: Doc, part: Part, source: Source | None, whole: bool) -> tuple[Modality, str | None]:
+def _modality(
+    doc: Doc, view: DocView, part: Part, source: Source | None, whole: bool
+) -> tuple[Modality, str | None]:
     lex = claim_lexicon()
-    content = _content(doc, part.predicate, part.first, part.last)
+    content = _content(doc, view, part.predicate, part.first, part.last)
     if whole and source is not None and source.content is not None and part.first <= source.content.i <= part.last:
-        content = _content(doc, source.content, part.first, part.last)
+        content = _content(doc, view, source.content, part.first, part.last)
     verb = source.verb if source is not None else None
     if verb is None and part.predicate.lemma_.lower() in lex.verbs:
         verb = part.predicate  # an unnamed source: "Analysts cautioned that ..."
-    hedge = hedge_cue(content, include_conjuncts=whole)
+    hedge = hedge_cue(view, content.i, include_conjuncts=whole)
     if hedge is None and content.i != part.predicate.i:
-        hedge = hedge_cue(part.predicate, include_conjuncts=False)  # "may explain why ..."
+        hedge = hedge_cue(view, part.predicate.i, include_conjuncts=False)  # "may explain why ..."
     if hedge is None and verb is not None and verb.lemma_.lower() in lex.hedging:
         hedge = verb.text
     if hedge is None:
-        hedge = phrase_hedge(doc[part.first : part.last + 1].text) or _hedging_adjective(content)
+        hedge = phrase_hedge(view.tokens_text(doc, part.first, part.last)) or _hedging_adjective(view, content.i)
     if hedge is None and verb is not None and verb.i != content.i:
-        hedge = _hedging_adjective(verb)  # "findings point to a potential turning point"
+        hedge = _hedging_adjective(view, verb.i)  # "findings point to a potential turning point"
     if hedge is not None:
         return "hedged", hedge
     directive = verb is not None and verb.lemma_.lower() in lex.directive  # "urged them not to walk away"
-    neg = None if directive and verb is not None and content.i != verb.i else negation_cue(content)
+    neg = None if directive and verb is not None and content.i != verb.i else negation_cue(view, content.i)
     if neg is None and verb is not None and verb.i != content.i:
-        neg = negation_cue(verb)
+        neg = negation_cue(view, verb.i)
     if neg is None and verb is not None and verb.lemma_.lower() in lex.negating:
         neg = verb.text
     if neg is not None:
@@ -336,6 +357,7 @@ def _modality(doc: Doc, part: Part, source: Source | None, whole: bool) -> tuple
 
 def _claim(
     doc: Doc,
+    view: DocView,
     document: Document,
     iris: Iris,
     index: MentionIndex,
@@ -345,10 +367,9 @@ def _claim(
     quoted: list[bool],
     outlet: Ref | None,
     seed: SeedKB,
-    offset: int,
 ) -> Claim:
-    start = doc[part.first].idx + offset
-    end = doc[part.last].idx + len(doc[part.last].text) + offset
+    start = doc[part.first].idx + view.offset
+    end = doc[part.last].idx + len(doc[part.last].text) + view.offset
     credit, credit_type = _credit_ref(cand.credit, seed)
     reported_by = credit if credit is not None and credit_type == "NewsOutlet" else outlet
     attributed: Ref | None = None
@@ -360,14 +381,14 @@ def _claim(
     elif credit is not None:
         attributed = credit
     whole = part.first == cand.first and part.last == cand.last
-    modality, modal_cue = _modality(doc, part, source, whole)
+    modality, modal_cue = _modality(doc, view, part, source, whole)
     if cue is None:
         cue = modal_cue
     skip_first, skip_last = (source.first, source.last) if source is not None and source.first >= 0 else (-1, -2)
     ranges = [(part.first, part.last)]
-    if part.first > cand.first and not _has_subject(part.predicate):
+    if part.first > cand.first and not _has_subject(view, part.predicate.i):
         # "..., and in some cases may have moved ahead": the shared subject is what this clause is about too
-        root = _root(doc, cand.first, cand.last)
+        root = _root(doc, view, cand.first, cand.last)
         ranges += [
             (max(c.left_edge.i, cand.first), min(c.right_edge.i, cand.last))
             for c in root.children
@@ -381,8 +402,8 @@ def _claim(
             if not (skip_first <= loc.first and loc.last <= skip_last)
         }
     )
-    words = _quoted_words(doc, part.first, part.last, quoted)
-    total = sum(1 for t in doc[part.first : part.last + 1] if not t.is_punct and not t.is_space)
+    words = _quoted_words(view, part.first, part.last, quoted)
+    total = view.words(part.first, part.last)
     min_words = int(claim_lexicon().raw["quote_min_words"])
     attributed_quote = source is not None and source.kind in ("verb", "quote")
     quotation = (words >= min_words and (attributed_quote or 2 * words >= total)) or (0 < total == words)

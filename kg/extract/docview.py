@@ -2,8 +2,9 @@
 
 * ``text`` — the doc's text, taken from the document (a slice at ``offset``), never rebuilt from the tokens
   (``Doc.text`` joins every token on each access);
-* ``lower``, ``lemma``, ``space`` — plain per-token lists, read in one pass: rules test these before they
-  create ``Token`` objects (each ``doc[i]`` builds a new Python object);
+* ``orth``, ``lower``, ``lemma``, ``space``, ``punct``, ``alpha``, ``pos``, ``tag``, ``dep``, ``head``,
+  ``children`` — plain per-token lists, read in one pass: rules test these before they create ``Token``
+  objects (each ``doc[i]`` builds a new Python object, each attribute a string lookup);
 * ``units`` — sentence units (kg/extract/spans.py) and, per token, the index of its unit (-1 outside any).
 
 The view is cached in ``doc.user_data`` (dropped by :func:`kg.extract.annotations.forget`).
@@ -25,11 +26,29 @@ from kg.records import Entity
 class DocView:
     text: str
     offset: int  # document offset of the doc's first character
+    orth: list[str]  # token texts
     lower: list[str]
     lemma: list[str]  # lower-cased lemmas
     space: list[bool]
+    punct: list[bool]
+    alpha: list[bool]
+    pos: list[str]
+    tag: list[str]
+    dep: list[str]
+    head: list[int]  # index of the token's head (itself at a root)
+    children: list[list[int]]  # each token's children in text order (as ``Token.children`` gives them)
     units: list[Unit]
     unit_of: list[int]
+
+    def roots(self, first: int, last: int) -> list[int]:
+        """Tokens of ``first..last`` whose head lies outside that range (or who are their own head)."""
+        head = self.head
+        return [i for i in range(first, last + 1) if head[i] == i or not first <= head[i] <= last]
+
+    def words(self, first: int, last: int) -> int:
+        """Tokens of ``first..last`` that are neither punctuation nor whitespace."""
+        punct, space = self.punct, self.space
+        return sum(1 for i in range(first, last + 1) if not punct[i] and not space[i])
 
     def tokens_text(self, doc: Doc, first: int, last: int) -> str:
         """The text of tokens ``first..last`` (inclusive; ``last`` clipped to the doc), as ``doc[a:b].text``
@@ -75,24 +94,78 @@ def doc_view(doc: Doc, document_text: str, offset: int = 0) -> DocView | None:
     text = doc_text(doc, document_text, offset)
     if text is None:
         return None
+    orth: list[str] = []
     lower: list[str] = []
     lemma: list[str] = []
     space: list[bool] = []
+    punct: list[bool] = []
+    alpha: list[bool] = []
+    pos: list[str] = []
+    tag: list[str] = []
+    dep: list[str] = []
+    head: list[int] = []
+    starts: list[int] = [0]  # sentence starts, as Doc.sents reads them
     for tok in doc:
+        orth.append(tok.text)
         lower.append(tok.lower_)
         lemma.append(tok.lemma_.lower())
         space.append(tok.is_space)
-    found = units(doc)
+        punct.append(tok.is_punct)
+        alpha.append(tok.is_alpha)
+        pos.append(tok.pos_)
+        tag.append(tok.tag_)
+        dep.append(tok.dep_)
+        head.append(tok.head.i)
+        if tok.is_sent_start and tok.i:
+            starts.append(tok.i)
+    children: list[list[int]] = [[] for _ in head]
+    for i, h in enumerate(head):
+        if h != i:
+            children[h].append(i)
+    found = _units(doc, starts, orth, space) if len(starts) > 1 else units(doc)
     unit_of = [-1] * len(doc)
     for unit in found:
         for i in range(unit.first, unit.last + 1):
             unit_of[i] = unit.index
-    view = DocView(text, offset, lower, lemma, space, found, unit_of)
+    view = DocView(text, offset, orth, lower, lemma, space, punct, alpha, pos, tag, dep, head, children, found, unit_of)
     doc.user_data[VIEW_KEY] = (len(doc), document_text, offset, view)
     return view
 
 
-def mention_index(doc: Doc, entities: Sequence[Entity], offset: int = 0) -> MentionIndex:
+def _units(doc: Doc, starts: list[int], orth: list[str], space: list[bool]) -> list[Unit]:
+    """:func:`kg.extract.spans.units` from the plain lists (same units, no Token objects but one per sentence)."""
+    found: list[Unit] = []
+    paragraph = 0
+    ends = [*starts[1:], len(doc)]
+
+    def append(first: int, last: int) -> None:
+        while last > first and space[last]:
+            last -= 1
+        if not space[first]:
+            found.append(Unit(len(found), first, last, paragraph))
+
+    for sent_start, sent_end in zip(starts, ends, strict=True):
+        start: int | None = None
+        for i in range(sent_start, sent_end):
+            if space[i]:
+                if "\n" in orth[i]:
+                    if start is not None:
+                        append(start, i - 1)
+                        start = None
+                    paragraph += 1
+                continue
+            if start is None:
+                start = i
+        if start is not None:
+            append(start, sent_end - 1)
+        if "\n" in doc[sent_end - 1].whitespace_:
+            paragraph += 1
+    return found
+
+
+def mention_index(
+    doc: Doc, entities: Sequence[Entity], offset: int = 0, heads: Sequence[int] | None = None
+) -> MentionIndex:
     """The :class:`kg.extract.spans.MentionIndex` of ``entities`` on ``doc``, built once for the same entities
     (the same sequence object) and offset, then cached on the doc."""
     cached = doc.user_data.get(MENTIONS_KEY)
@@ -100,7 +173,7 @@ def mention_index(doc: Doc, entities: Sequence[Entity], offset: int = 0) -> Ment
         length, held, at, index = cached
         if length == len(doc) and held is entities and at == offset and isinstance(index, MentionIndex):
             return index
-    index = MentionIndex(doc, entities, offset)
+    index = MentionIndex(doc, entities, offset, heads)
     doc.user_data[MENTIONS_KEY] = (len(doc), entities, offset, index)
     return index
 

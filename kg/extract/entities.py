@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
@@ -36,9 +35,18 @@ _SENTENCE_END = tuple(".!?;\"”)’")
 _AFTER_ANY = float("inf")
 
 
-@lru_cache(maxsize=8)
+_INDEXES: dict[int, tuple[SeedKB, SeedIndex]] = {}
+
+
 def seed_index(seed: SeedKB) -> SeedIndex:
-    return SeedIndex(seed, load_lexicon())
+    """The lookups over ``seed``, built once per seed object (found by identity: hashing a whole seed knowledge
+    base for each document costs more than the lookups save)."""
+    held = _INDEXES.get(id(seed))
+    if held is None or held[0] is not seed:
+        if len(_INDEXES) >= 8:
+            _INDEXES.clear()
+        held = _INDEXES[id(seed)] = (seed, SeedIndex(seed, load_lexicon()))
+    return held[1]
 
 
 def headline_ranges(text: str) -> list[tuple[int, int]]:

@@ -1,6 +1,7 @@
 """How firmly a predicate is stated: negated, hedged or asserted (lexicon in kg/patterns/claims_modality.json).
 
-The checks look at one predicate (a verb or copula token) and what governs it, so a negation inside a
+The checks look at one predicate (a verb or copula token, by its index in a :class:`kg.extract.docview.DocView`)
+and what governs it, so a negation inside a
 relative clause does not negate the sentence. Rules, in order:
 
 * **negated** when the predicate itself is negated: a ``neg`` child ("not", "n't", "never"), "no longer",
@@ -19,12 +20,11 @@ Relations (kg/extract/relation_frames.py) drop negated and hedged predicates ali
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from spacy.tokens import Token
-
+from kg.extract.docview import DocView
 from kg.extract.spans import pattern_data
 
 
@@ -78,109 +78,113 @@ def lexicon() -> ModalityLexicon:
     )
 
 
-def _next_word(tok: Token) -> str:
-    doc = tok.doc
-    return doc[tok.i + 1].lower_ if tok.i + 1 < len(doc) else ""
-
-
 ABILITY_MODALS = frozenset({"could", "can"})
+OPEN_COMPLEMENTS = frozenset({"xcomp", "ccomp", "acomp"})
 
 
-def _comparative(tok: Token) -> bool:
+def _comparative(view: DocView, i: int) -> bool:
     """"far more likely than": a comparison of probabilities, not a hedge."""
-    return any(c.lower_ in ("more", "less", "most", "least") for c in tok.children) or tok.tag_ in ("JJR", "JJS")
+    lower = view.lower
+    return any(lower[c] in ("more", "less", "most", "least") for c in view.children[i]) or view.tag[i] in (
+        "JJR", "JJS")
 
 
-def _governors(tok: Token) -> Iterable[Token]:
-    """Verbs and adjectives that govern ``tok`` through open complements ("expected to", "plans to")."""
-    cur = tok
+def _governors(view: DocView, i: int) -> Iterator[int]:
+    """Verbs and adjectives that govern token ``i`` through open complements ("expected to", "plans to")."""
+    dep, head = view.dep, view.head
+    cur = i
     for _ in range(4):
-        if cur.dep_ not in ("xcomp", "ccomp", "acomp") or cur.head.i == cur.i:
+        if dep[cur] not in OPEN_COMPLEMENTS or head[cur] == cur:
             return
-        if cur.dep_ == "ccomp" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children):
+        if dep[cur] == "ccomp" and not any(dep[c] == "aux" and view.lower[c] == "to" for c in view.children[cur]):
             return
-        cur = cur.head
+        cur = head[cur]
         yield cur
 
 
-def negation_cue(pred: Token) -> str | None:
-    """The words that negate predicate ``pred`` itself, or None."""
+def negation_cue(view: DocView, pred: int) -> str | None:
+    """The words that negate predicate ``pred`` (a token index) itself, or None."""
     lex = lexicon()
-    for child in pred.children:
-        if child.dep_ == "neg" or (child.dep_ == "advmod" and child.lower_ in lex.negation_words):
-            if child.lower_ == "no":  # "no longer", "no more"
+    lower, dep, orth, children = view.lower, view.dep, view.orth, view.children
+    for child in children[pred]:
+        d, w = dep[child], lower[child]
+        if d == "neg" or (d == "advmod" and w in lex.negation_words):
+            if w == "no":  # "no longer", "no more"
                 continue
-            if _next_word(child) in lex.not_negations_after:
+            nxt = lower[child + 1] if child + 1 < len(lower) else ""
+            if nxt in lex.not_negations_after:
                 continue
-            return child.text
-        if (
-            child.dep_ == "advmod"
-            and child.lower_ in ("longer", "more")
-            and (any(g.lower_ == "no" for g in child.children) or pred.doc[max(child.i - 1, 0)].lower_ == "no")
+            return orth[child]
+        if d == "advmod" and w in ("longer", "more") and (
+            any(lower[g] == "no" for g in children[child]) or lower[max(child - 1, 0)] == "no"
         ):
-            return f"no {child.lower_}"
-        if child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr"):  # "no company has ...", "found no evidence"
-            if child.lower_ in lex.negation_words:
-                return child.text
-            for det in child.children:
-                if det.dep_ == "det" and det.lower_ in lex.negation_determiners:
-                    return det.text
-    complement = any(c.dep_ == "xcomp" for c in pred.children)
-    if complement and pred.lemma_.lower() in lex.negating_governors:
-        return f"{pred.text} to"  # "failed to close"
-    if complement and pred.lemma_.lower() == "have" and any(c.lower_ == "yet" for c in pred.children):
-        return f"{pred.text} yet to"  # "has yet to release"
-    for gov in _governors(pred):
-        if gov.lemma_.lower() in lex.negating_governors:
-            return f"{gov.text} to"
-        if gov.lemma_.lower() == "have" and any(c.lower_ == "yet" for c in gov.children):
-            return f"{gov.text} yet to"
-        neg = negation_cue(gov)
+            return f"no {w}"
+        if d in ("nsubj", "nsubjpass", "dobj", "attr"):  # "no company has ...", "found no evidence"
+            if w in lex.negation_words:
+                return orth[child]
+            for det in children[child]:
+                if dep[det] == "det" and lower[det] in lex.negation_determiners:
+                    return orth[det]
+    complement = any(dep[c] == "xcomp" for c in children[pred])
+    lemma = view.lemma[pred]
+    if complement and lemma in lex.negating_governors:
+        return f"{orth[pred]} to"  # "failed to close"
+    if complement and lemma == "have" and any(lower[c] == "yet" for c in children[pred]):
+        return f"{orth[pred]} yet to"  # "has yet to release"
+    for gov in _governors(view, pred):
+        if view.lemma[gov] in lex.negating_governors:
+            return f"{orth[gov]} to"
+        if view.lemma[gov] == "have" and any(lower[c] == "yet" for c in children[gov]):
+            return f"{orth[gov]} yet to"
+        neg = negation_cue(view, gov)
         if neg is not None:
             return neg
-    if pred.lemma_.lower() in lex.negating_verbs:
-        return pred.text
+    if lemma in lex.negating_verbs:
+        return orth[pred]
     return None
 
 
-def hedge_cue(pred: Token, *, include_conjuncts: bool = True) -> str | None:
-    """The word or phrase that hedges predicate ``pred`` (or a predicate coordinated with it), or None."""
+def hedge_cue(view: DocView, pred: int, *, include_conjuncts: bool = True) -> str | None:
+    """The word or phrase that hedges predicate ``pred`` (a token index), or a predicate coordinated with it,
+    or None."""
     lex = lexicon()
     preds = [pred]
     if include_conjuncts:
-        preds += [c for c in pred.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")]
+        preds += [c for c in view.children[pred] if view.dep[c] == "conj" and view.pos[c] in ("VERB", "AUX")]
     for p in preds:
-        cue = _hedge_one(p, lex, is_main=p is pred)
+        cue = _hedge_one(view, p, lex, is_main=p == pred)
         if cue is not None:
             return cue
     return None
 
 
-def _hedge_one(pred: Token, lex: ModalityLexicon, *, is_main: bool) -> str | None:
-    negated = any(c.dep_ == "neg" for c in pred.children)
-    for child in pred.children:
-        ability = negated and child.lower_ in ABILITY_MODALS  # "could not be verified": was not able to be
-        if child.dep_ == "aux" and child.lower_ in lex.hedge_modals and not ability:
-            return child.text
-        if child.dep_ in ("advmod", "amod") and child.lower_ in lex.hedge_adverbs and not _comparative(child):
-            return child.text
-        if child.dep_ == "mark" and child.lower_ in ("if", "unless", "whether"):
-            return child.text
-        if child.dep_ in ("acomp", "attr") and child.lower_ in lex.hedge_adjectives and not _comparative(child):
-            return child.text  # "is unlikely to", "it is unclear how"
-    if pred.lemma_.lower() in lex.hedge_verbs and pred.pos_ == "VERB":
-        return pred.text
-    if is_main and pred.lower_ in lex.hedge_adjectives and pred.dep_ == "ROOT":
-        return pred.text
-    for gov in _governors(pred):
-        lemma = gov.lemma_.lower()
-        if lemma in lex.hedge_governors or lemma in lex.hedge_verbs or gov.lower_ in lex.hedge_adjectives:
-            return f"{gov.text} to" if gov.pos_ != "ADJ" else gov.text
-        for child in gov.children:
-            if child.dep_ == "aux" and child.lower_ in lex.hedge_modals:
-                return child.text
-            if child.dep_ == "advmod" and child.lower_ in lex.hedge_adverbs:
-                return child.text
+def _hedge_one(view: DocView, pred: int, lex: ModalityLexicon, *, is_main: bool) -> str | None:
+    lower, dep, orth, children = view.lower, view.dep, view.orth, view.children
+    negated = any(dep[c] == "neg" for c in children[pred])
+    for child in children[pred]:
+        d, w = dep[child], lower[child]
+        ability = negated and w in ABILITY_MODALS  # "could not be verified": was not able to be
+        if d == "aux" and w in lex.hedge_modals and not ability:
+            return orth[child]
+        if d in ("advmod", "amod") and w in lex.hedge_adverbs and not _comparative(view, child):
+            return orth[child]
+        if d == "mark" and w in ("if", "unless", "whether"):
+            return orth[child]
+        if d in ("acomp", "attr") and w in lex.hedge_adjectives and not _comparative(view, child):
+            return orth[child]  # "is unlikely to", "it is unclear how"
+    if view.lemma[pred] in lex.hedge_verbs and view.pos[pred] == "VERB":
+        return orth[pred]
+    if is_main and lower[pred] in lex.hedge_adjectives and dep[pred] == "ROOT":
+        return orth[pred]
+    for gov in _governors(view, pred):
+        lemma = view.lemma[gov]
+        if lemma in lex.hedge_governors or lemma in lex.hedge_verbs or lower[gov] in lex.hedge_adjectives:
+            return f"{orth[gov]} to" if view.pos[gov] != "ADJ" else orth[gov]
+        for child in children[gov]:
+            if dep[child] == "aux" and lower[child] in lex.hedge_modals:
+                return orth[child]
+            if dep[child] == "advmod" and lower[child] in lex.hedge_adverbs:
+                return orth[child]
     return None
 
 

@@ -162,17 +162,22 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
             between = between[1:]  # "Center for AI Standards and Innovation (CAISI), part of ..."
         if len(between) > max_chars:
             continue
+        matching = _matching(between)
+        if not matching:
+            continue
         right = _possessed_after(ctx, right0, mentions, pos + 1)
         right_end = ctx.doc[right0.last].idx + len(ctx.doc[right0.last].text)
         after = text[right_end:unit_end]
         left_start = ctx.doc[left.first].idx
         before = text[max(unit_start, left_start - 80) : left_start]
-        words = set(WORD.findall((before[-60:] + " " + between + " " + after[:60]).lower()))
-        for rule in rules:
-            if rule.needs and not rule.needs & words:
-                continue
-            if not rule.between.match(between):
-                continue
+        words: set[str] | None = None
+        for k in matching:
+            rule = rules[k]
+            if rule.needs:
+                if words is None:
+                    words = set(WORD.findall((before[-60:] + " " + between + " " + after[:60]).lower()))
+                if not rule.needs & words:
+                    continue
             extend = right0.last
             if rule.after is not None:
                 tail = rule.after.match(after)
@@ -188,6 +193,13 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
             for target in _coordinated(ctx, mentions, pos + 1) if rule.after is None else [right0]:
                 _emit(ctx, rule, left, target, max(extend, target.last))
     _name_prefix(ctx, mentions)
+
+
+@lru_cache(maxsize=16384)
+def _matching(between: str) -> tuple[int, ...]:
+    """Positions (in ``bridge_rules()``) of the rules whose ``between`` pattern matches this gap. Gaps repeat
+    (", ", " and ", "'s "), so each distinct one is matched against the rules once."""
+    return tuple(k for k, rule in enumerate(bridge_rules()) if rule.between.match(between))
 
 
 def _token_at(ctx: Context, char: int, default: int) -> int:

@@ -55,6 +55,8 @@ class RelationData:
     of_nouns: frozenset[str]
     example_preps: frozenset[str]
     keep_hedged: bool
+    referring_words: frozenset[str]  # words that resolve to an entity without a mention ("it", "its", "whose")
+    referring_lemmas: frozenset[str]  # nouns that do ("the report", "the company's")
 
 
 def _types(value: object) -> tuple[str, ...] | None:
@@ -97,6 +99,8 @@ def relation_data() -> RelationData:
         of_nouns=frozenset(str(n).lower() for n in raw["of_nouns"]),
         example_preps=frozenset(str(n).lower() for n in raw["example_preps"]),
         keep_hedged=bool(raw["keep_hedged"]),
+        referring_words=PRONOUNS | frozenset(str(w).lower() for w in raw["possessive_pronouns"]),
+        referring_lemmas=frozenset(str(n).lower() for n in (*raw["report_nouns"], *raw["anaphors"])),
     )
 
 
@@ -127,10 +131,11 @@ class Context:
     def __init__(self, doc: Doc, document: Document, entities: Sequence[Entity], view: DocView) -> None:
         self.doc = doc
         self.document = document
+        self.view = view
         self.offset = view.offset
         self.data = relation_data()
         self.text: str = view.text
-        self.index = mention_index(doc, entities, view.offset)
+        self.index = mention_index(doc, entities, view.offset, view.head)
         # plain per-token lists: rules test these before touching Token objects
         self.lemmas: list[str] = view.lemma
         self.lowers: list[str] = view.lower
@@ -163,6 +168,21 @@ class Context:
 
             self._unit_hedge[unit.index] = phrase_hedge(self.unit_text(unit)) is not None
         return self._unit_hedge[unit.index]
+
+    def may_relate(self, unit: Unit) -> bool:
+        """Whether a unit holds two or more things a rule could resolve to an entity: mentions, and words that
+        resolve without one ("it", "its", "whose", "the report", "the company's"). A relation joins two
+        different entities, so a unit with fewer has none; the rules skip it."""
+        count = len(self.index.in_range(unit.first, unit.last, nested=True))
+        if count >= 2:
+            return True
+        words, lemmas = self.data.referring_words, self.data.referring_lemmas
+        for i in range(unit.first, unit.last + 1):
+            if self.lowers[i] in words or self.lemmas[i] in lemmas:
+                count += 1
+                if count >= 2:
+                    return True
+        return False
 
     def is_question(self, unit: Unit) -> bool:
         return self.doc[unit.last].text == "?" or (

@@ -160,9 +160,9 @@ def subject_by_position(ctx: Context, v: Token) -> Token | None:
 
 def modality_factor(ctx: Context, v: Token, unit: Unit) -> float | None:
     """None when ``v`` is negated or (unless ``keep_hedged``) hedged; else the confidence factor."""
-    if negation_cue(v) is not None:
+    if negation_cue(ctx.view, v.i) is not None:
         return None
-    hedged = hedge_cue(v, include_conjuncts=False) is not None or ctx.unit_hedged(unit)
+    hedged = hedge_cue(ctx.view, v.i, include_conjuncts=False) is not None or ctx.unit_hedged(unit)
     if not hedged:
         return 1.0
     return ctx.data.hedge_factor if ctx.data.keep_hedged else None
@@ -255,20 +255,24 @@ def verb_relations(ctx: Context, unit: Unit) -> None:
         for frame in frames:
             if not _extra_matches(v, frame.extra) or (frame.passive_only and not is_passive(v)):
                 continue
-            if factor == -1.0:
-                factor = modality_factor(ctx, v, unit)
-            if factor is None:
-                break  # negated (or hedged): this verb gives no relation
             stand_in = subject_by_position(ctx, v)
             if not _context_ok(ctx, frame, v, unit) or not _requirements_met(ctx, frame, v, unit, stand_in):
                 continue
             subj_toks = _in_unit(role_tokens(v, frame.subject, stand_in), unit)
             obj_toks = _in_unit(role_tokens(v, frame.object, stand_in), unit)
             expand = frame.object.roles != ("agent-conjunct",)
+            objects = resolve_all(ctx, obj_toks, expand=expand)
+            if not objects:
+                continue
             subjects = resolve_all(ctx, subj_toks, expand=expand)
             if not subjects and frame.possessor_fallback:
                 subjects = _possessor_fallback(ctx, subj_toks, v)
-            objects = resolve_all(ctx, obj_toks, expand=expand)
+            if not subjects:
+                continue
+            if factor == -1.0:  # the verb's modality, once: only for a frame that found both roles
+                factor = modality_factor(ctx, v, unit)
+            if factor is None:
+                break  # negated (or hedged): this verb gives no relation
             preps = [p.i for p, _o in prep_objects(v, frame.object.preps | frame.subject.preps)]
             for subj in subjects:
                 for obj in objects:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
-from kg.extract.relation_context import Context, Resolved, RoleClass
+from kg.extract.relation_context import Context, Resolved, RoleClass, relation_data
 from kg.extract.relation_frames import modality_factor, resolve_all
 from kg.extract.relation_roles import agents, patients
 from kg.extract.spans import Located, Unit, is_a
@@ -26,11 +26,11 @@ from kg.extract.spans import Located, Unit, is_a
 POSSESSIVE_GAP = re.compile(r"\s*['’]s?\s+")
 
 
-@lru_cache(maxsize=4)
-def _role_index(roles: tuple[RoleClass, ...]) -> dict[str, tuple[RoleClass, ...]]:
+@lru_cache(maxsize=1)
+def _role_index() -> dict[str, tuple[RoleClass, ...]]:
     """Last word of each role noun -> the role classes that use it."""
     index: dict[str, list[RoleClass]] = {}
-    for role in roles:
+    for role in relation_data().roles:
         for noun in role.nouns:
             last = noun.lower().split()[-1]
             if role not in index.setdefault(last, []):
@@ -95,7 +95,7 @@ def _apply_possessive(ctx: Context, owner: Resolved, loc: Located, unit: Unit) -
 def title_relations(ctx: Context, unit: Unit) -> None:
     """Role nouns attached to a name by the parse: "the company's chief global affairs officer Joel Kaplan",
     "Alibaba Cloud, the group's cloud computing arm", "Liang Wenfeng, founder of DeepSeek"."""
-    index = _role_index(ctx.data.roles)
+    index = _role_index()
     for loc in ctx.index.in_range(unit.first, unit.last, nested=True):
         head = ctx.index.head_of(loc)
         roles = [c for c in head.children if c.dep_ in ("compound", "appos") and not loc.first <= c.i <= loc.last]

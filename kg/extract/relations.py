@@ -60,6 +60,8 @@ def extract_relations(
         if ctx.is_question(unit):
             continue
         bridge_relations(ctx, unit)
+        if not ctx.may_relate(unit):
+            continue  # fewer than two things the rules could resolve: no relation is possible
         possessive_relations(ctx, unit)
         report_relations(ctx, unit)
         title_relations(ctx, unit)

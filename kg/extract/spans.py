@@ -93,9 +93,12 @@ class MentionIndex:
     (no two overlap: longest first, then earliest), ``all`` every mention in text order.
     """
 
-    def __init__(self, doc: Doc, entities: Sequence[Entity], offset: int = 0) -> None:
+    def __init__(
+        self, doc: Doc, entities: Sequence[Entity], offset: int = 0, heads: Sequence[int] | None = None
+    ) -> None:
         self.doc = doc
         self.offset = offset
+        self._heads = heads  # each token's head index, when the caller has them (saves Token objects)
         end_char = offset + (doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0)
         candidates: list[tuple[int, int, str, Entity, Mention]] = []
         for ent in entities:
@@ -146,6 +149,12 @@ class MentionIndex:
 
     def head_of(self, loc: Located) -> Token:
         """The syntactic head of a mention: its token whose head lies outside it (else the last token)."""
+        heads = self._heads
+        if heads is not None:
+            for i in range(loc.first, loc.last + 1):
+                if not loc.first <= heads[i] <= loc.last or heads[i] == i:
+                    return self.doc[i]
+            return self.doc[loc.last]
         for i in range(loc.first, loc.last + 1):
             tok = self.doc[i]
             if not loc.first <= tok.head.i <= loc.last or tok.head.i == tok.i:
