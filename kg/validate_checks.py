@@ -1,11 +1,13 @@
 """The checks of `kg validate` that SHACL Core cannot express: they need the document text or the named graphs.
 
-Each returns plain findings named by a ``kgsh:`` IRI declared at the end of ``ontology/shapes.ttl``.
+They run in plain Python over the build's triples grouped by predicate (one pass, then dictionary look-ups),
+and each returns findings named by a ``kgsh:`` IRI declared at the end of ``ontology/shapes.ttl``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import rdflib
@@ -13,11 +15,18 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from kg.config import ONTOLOGY_NS
+from kg.iris import Iris
+from kg.vocab import PREFIXES
 
 _KG = rdflib.Namespace(ONTOLOGY_NS)
 _OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
+SHAPES_NS = "https://policy-kg.org/shapes#"
+_SH_NS = "http://www.w3.org/ns/shacl#"
+_IRI_IN_TEXT = re.compile(r"https?://[^\s,()'\"<>]+")
 
-Short = Callable[[Node | None], str]
+Triple = tuple[Node, Node, Node]
+Pairs = list[tuple[Node, Node]]  # (subject, object) pairs of one predicate
+ByPredicate = dict[Node, Pairs]
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,87 @@ class Finding:
     path: str | None = None
     value: str | None = None
     severity: str = "violation"  # "violation" | "warning"
+
+
+class Shortener:
+    """Writes IRIs with the build's and the standards' prefixes (``e:deepseek``, ``claim:news/a/0-64``)."""
+
+    def __init__(self, base_iri: str) -> None:
+        spaces = {**PREFIXES, "kgsh": SHAPES_NS, "sh": _SH_NS, **Iris(base_iri).namespaces()}
+        self._spaces = sorted(spaces.items(), key=lambda kv: -len(kv[1]))
+
+    def __call__(self, node: Node | str | None) -> str:
+        if node is None:
+            return ""
+        if isinstance(node, rdflib.BNode):
+            return "[blank node]"
+        if isinstance(node, rdflib.Literal):
+            text = str(node)
+            return repr(text if len(text) <= 60 else text[:57] + "...")
+        text = str(node)
+        for prefix, ns in self._spaces:
+            if text.startswith(ns) and len(text) > len(ns):
+                return f"{prefix}:{text[len(ns) :]}"
+        return f"<{text}>"
+
+    def text(self, message: str) -> str:
+        return _IRI_IN_TEXT.sub(lambda m: self(rdflib.URIRef(m.group(0))), message)
+
+
+def node_key(node: Node) -> tuple[bool, str]:
+    """A stable order of nodes: IRIs before blank nodes, then by text (as Turtle writes them)."""
+    return (isinstance(node, rdflib.BNode), str(node))
+
+
+def by_predicate(triples: Iterable[Triple]) -> ByPredicate:
+    """The triples grouped by predicate, as (subject, object) pairs (a triple held by two graphs comes twice)."""
+    grouped: ByPredicate = {}
+    for s, p, o in triples:
+        pairs = grouped.get(p)
+        if pairs is None:
+            pairs = grouped[p] = []
+        pairs.append((s, o))
+    return grouped
+
+
+def _values(grouped: ByPredicate, prop: Node) -> dict[Node, list[Node]]:
+    """subject -> its distinct values of ``prop``."""
+    values: dict[Node, list[Node]] = {}
+    for s, o in grouped.get(prop, ()):
+        found = values.setdefault(s, [])
+        if o not in found:
+            found.append(o)
+    return values
+
+
+def _instances(grouped: ByPredicate, classes: Iterable[Node]) -> dict[Node, set[Node]]:
+    wanted: dict[Node, set[Node]] = {cls: set() for cls in classes}
+    for s, o in grouped.get(RDF.type, ()):
+        members = wanted.get(o)
+        if members is not None:
+            members.add(s)
+    return wanted
+
+
+def _one(values: dict[Node, list[Node]], node: Node) -> Node | None:
+    """The node's single value (None when it has none or several: SHACL reports those)."""
+    found = values.get(node)
+    return found[0] if found is not None and len(found) == 1 else None
+
+
+def _int(values: dict[Node, list[Node]], node: Node) -> int | None:
+    value = _one(values, node)
+    if isinstance(value, rdflib.Literal) and isinstance(value.toPython(), int) and value.datatype != _XSD_BOOLEAN:
+        return int(value.toPython())
+    return None
+
+
+def _str(values: dict[Node, list[Node]], node: Node) -> str | None:
+    value = _one(values, node)
+    return str(value) if isinstance(value, rdflib.Literal) else None
+
+
+_XSD_BOOLEAN = rdflib.XSD.boolean
 
 
 def relation_properties(ontology: rdflib.Graph) -> frozenset[rdflib.URIRef]:
@@ -45,25 +135,11 @@ def relation_properties(ontology: rdflib.Graph) -> frozenset[rdflib.URIRef]:
     return frozenset(found)
 
 
-def _int(graph: rdflib.Graph, node: Node, prop: rdflib.URIRef) -> int | None:
-    value = graph.value(node, prop)
-    if isinstance(value, rdflib.Literal) and isinstance(value.toPython(), int):
-        return int(value.toPython())
-    return None
-
-
-def _str(graph: rdflib.Graph, node: Node, prop: rdflib.URIRef) -> str | None:
-    value = graph.value(node, prop)
-    return str(value) if isinstance(value, rdflib.Literal) else None
-
-
-def _texts(data: rdflib.Graph) -> dict[Node, str]:
-    return {doc: str(text) for doc, text in data.subject_objects(_KG.text) if (doc, RDF.type, _KG.Document) in data}
-
-
 def _span_problem(text: str, start: int | None, end: int | None, exact: str | None) -> str | None:
     if start is None or end is None or exact is None:
         return None  # missing parts are SHACL's to report
+    if start > end:
+        return f"oa:start {start} is after oa:end {end}"
     if not 0 <= start <= end <= len(text):
         return f"offsets {start}-{end} are outside the document text (length {len(text)})"
     if text[start:end] != exact:
@@ -71,25 +147,29 @@ def _span_problem(text: str, start: int | None, end: int | None, exact: str | No
     return None
 
 
-def text_findings(data: rdflib.Graph, short: Short) -> list[Finding]:
+def text_findings(grouped: ByPredicate, short: Shortener) -> list[Finding]:
     """Quotes and mentions agree with the document text: Python string offsets, as the graph model says."""
-    texts = _texts(data)
+    kinds = _instances(grouped, (_KG.Document, _KG.Mention, _OA.TextQuoteSelector, _OA.TextPositionSelector))
+    docs, quotes, positions = kinds[_KG.Document], kinds[_OA.TextQuoteSelector], kinds[_OA.TextPositionSelector]
+    text_values = _values(grouped, _KG.text)
+    texts = {doc: str(text) for doc, text in ((d, _one(text_values, d)) for d in docs) if text is not None}
+    source, selectors = _values(grouped, _OA.hasSource), _values(grouped, _OA.hasSelector)
+    starts, ends = _values(grouped, _OA.start), _values(grouped, _OA.end)
+    exacts, prefixes, suffixes = _values(grouped, _OA.exact), _values(grouped, _OA.prefix), _values(grouped, _OA.suffix)
     findings = []
-    for target in sorted(set(data.objects(None, _KG.evidence)), key=str):
-        doc = data.value(target, _OA.hasSource)
+    for target in {o for _s, o in grouped.get(_KG.evidence, ())}:
+        doc = _one(source, target)
         if doc not in texts:
             continue  # SHACL reports a missing or untyped source
         text = texts[doc]
-        selectors = list(data.objects(target, _OA.hasSelector))
-        quotes = [s for s in selectors if (s, RDF.type, _OA.TextQuoteSelector) in data]
-        positions = [s for s in selectors if (s, RDF.type, _OA.TextPositionSelector) in data]
-        if len(quotes) != 1 or len(positions) != 1:
+        chosen = selectors.get(target, [])
+        quote = [s for s in chosen if s in quotes]
+        position = [s for s in chosen if s in positions]
+        if len(quote) != 1 or len(position) != 1:
             continue  # SHACL reports the selector count
-        quote, position = quotes[0], positions[0]
-        start, end = _int(data, position, _OA.start), _int(data, position, _OA.end)
-        exact = _str(data, quote, _OA.exact)
-        problem = _span_problem(text, start, end, exact)
-        prefix, suffix = _str(data, quote, _OA.prefix), _str(data, quote, _OA.suffix)
+        start, end = _int(starts, position[0]), _int(ends, position[0])
+        problem = _span_problem(text, start, end, _str(exacts, quote[0]))
+        prefix, suffix = _str(prefixes, quote[0]), _str(suffixes, quote[0])
         if problem is None and start is not None and end is not None:
             if prefix is not None and not text[:start].endswith(prefix):
                 problem = f"oa:prefix {prefix!r} does not end right before offset {start}"
@@ -97,42 +177,46 @@ def text_findings(data: rdflib.Graph, short: Short) -> list[Finding]:
                 problem = f"oa:suffix {suffix!r} does not start right after offset {end}"
         if problem:
             findings.append(Finding(short(target), "kgsh:Evidence-quoteMatchesText", problem, value=short(doc)))
-    for mention in sorted(set(data.subjects(RDF.type, _KG.Mention)), key=str):
-        doc = data.value(mention, _KG.inDocument)
+    in_document = _values(grouped, _KG.inDocument)
+    for mention in kinds[_KG.Mention]:
+        doc = _one(in_document, mention)
         if doc not in texts:
             continue
-        start, end = _int(data, mention, _OA.start), _int(data, mention, _OA.end)
-        problem = _span_problem(texts[doc], start, end, _str(data, mention, _OA.exact))
+        problem = _span_problem(texts[doc], _int(starts, mention), _int(ends, mention), _str(exacts, mention))
         if problem:
             findings.append(Finding(short(mention), "kgsh:Mention-exactMatchesText", problem, value=short(doc)))
     return findings
 
 
 def document_graph_findings(
-    graphs: Iterable[rdflib.Graph], relations: frozenset[rdflib.URIRef], doc_graph_ns: str, short: Short
+    graphs: dict[Node | None, list[Triple]], relations: frozenset[rdflib.URIRef], doc_graph_ns: str, short: Shortener
 ) -> list[Finding]:
     """In each document's graph: every relation triple has its kg:RelationAssertion, and every assertion its triple."""
     findings = []
-    for graph in graphs:
-        if not str(graph.identifier).startswith(doc_graph_ns):
+    for name, triples in graphs.items():
+        if name is None or not str(name).startswith(doc_graph_ns):
             continue
-        where = short(graph.identifier)
-        asserted = {}
-        for node in graph.subjects(RDF.type, _KG.RelationAssertion):
-            triple = (graph.value(node, RDF.subject), graph.value(node, RDF.predicate), graph.value(node, RDF.object))
-            asserted[triple] = node
-            if None not in triple and triple not in graph:
+        where = short(name)
+        grouped = by_predicate(triples)
+        subjects, predicates, objects = (_values(grouped, p) for p in (RDF.subject, RDF.predicate, RDF.object))
+        present = set(triples)
+        asserted = set()
+        for node in _instances(grouped, (_KG.RelationAssertion,))[_KG.RelationAssertion]:
+            triple = (_one(subjects, node), _one(predicates, node), _one(objects, node))
+            asserted.add(triple)
+            if None not in triple and triple not in present:
                 findings.append(
                     Finding(short(node), "kgsh:RelationAssertion-tripleInGraph",
                             f"the graph {where} lacks the triple this assertion is about", value=short(triple[0]))
                 )  # fmt: skip
-        for s, p, o in graph:
-            if p in relations and (s, p, o) not in asserted:
-                findings.append(
-                    Finding(short(s), "kgsh:DocumentRelationEvidence",
-                            f"the graph {where} asserts this relation without a kg:RelationAssertion giving its "
-                            "evidence in that document", path=short(p), value=short(o))
-                )  # fmt: skip
+        for prop in relations & grouped.keys():
+            for s, o in grouped[prop]:
+                if (s, prop, o) not in asserted:
+                    findings.append(
+                        Finding(short(s), "kgsh:DocumentRelationEvidence",
+                                f"the graph {where} asserts this relation without a kg:RelationAssertion giving its "
+                                "evidence in that document", path=short(prop), value=short(o))
+                    )  # fmt: skip
     return findings
 
 
@@ -140,15 +224,22 @@ def declared_terms(ontology: rdflib.Graph) -> frozenset[str]:
     return frozenset(str(s) for s in ontology.subjects() if str(s).startswith(ONTOLOGY_NS))
 
 
-def vocabulary_findings(data: rdflib.Graph, declared: frozenset[str], short: Short) -> list[Finding]:
-    """Every kg: class, property or individual the graph uses is declared in kg.ttl."""
+def vocabulary_findings(grouped: ByPredicate, declared: frozenset[str], short: Shortener) -> list[Finding]:
+    """Every kg: class, property or individual the graph uses is declared in kg.ttl (reported once, at the
+    first subject that uses it)."""
     used: dict[str, Node] = {}
-    for s, p, o in data:
-        for term in (p, o):
-            if isinstance(term, rdflib.URIRef) and str(term).startswith(ONTOLOGY_NS) and str(term) not in declared:
-                key = str(term)
-                if key not in used or s.n3() < used[key].n3():
-                    used[key] = s
+
+    def note(term: str, subject: Node) -> None:
+        if term not in used or node_key(subject) < node_key(used[term]):
+            used[term] = subject
+
+    for p, pairs in grouped.items():
+        if isinstance(p, rdflib.URIRef) and p.startswith(ONTOLOGY_NS) and str(p) not in declared:
+            for s, _o in pairs:
+                note(str(p), s)
+        for s, o in pairs:
+            if isinstance(o, rdflib.URIRef) and o.startswith(ONTOLOGY_NS) and str(o) not in declared:
+                note(str(o), s)
     return [
         Finding(short(node), "kgsh:DeclaredVocabulary",
                 f"{short(rdflib.URIRef(term))} is used but not declared in ontology/kg.ttl",
@@ -158,9 +249,13 @@ def vocabulary_findings(data: rdflib.Graph, declared: frozenset[str], short: Sho
 
 
 __all__ = [
+    "ByPredicate",
     "Finding",
+    "Shortener",
+    "by_predicate",
     "declared_terms",
     "document_graph_findings",
+    "node_key",
     "relation_properties",
     "text_findings",
     "vocabulary_findings",

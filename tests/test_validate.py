@@ -69,7 +69,7 @@ def test_claim_without_selector() -> None:
     assert not report.conforms
     assert keys(report) == {
         ("claim:news/a/0-64", "kgsh:Claim-evidence"),
-        ("claim:news/a/0-64/target", "kgsh:EvidenceTargetShape[oa:hasSelector]"),
+        ("claim:news/a/0-64/target", "kgsh:Evidence-selectors"),
     }
     messages = {f.message for f in report.findings}
     assert any("TextQuoteSelector" in m for m in messages)
@@ -117,10 +117,31 @@ def test_owl_rl_inconsistency() -> None:
     assert any("kg:Organization and kg:Model" in f.message for f in report.findings)
 
 
+def test_evidence_with_two_quote_selectors() -> None:
+    (finding,) = report_for("evidence-two-quotes").findings
+    assert (finding.focus, finding.shape, finding.path) == (
+        "claim:news/a/0-64/target", "kgsh:Evidence-oneQuote", "oa:hasSelector/oa:exact",
+    )  # fmt: skip
+    assert "exactly one oa:TextQuoteSelector" in finding.message
+
+
+def test_quote_selector_without_prefix() -> None:
+    (finding,) = report_for("quote-without-prefix").findings
+    assert (finding.focus, finding.path) == ("claim:news/a/0-64/quote", "oa:prefix")
+    assert "oa:prefix" in finding.message
+
+
+def test_position_selector_that_starts_after_it_ends() -> None:
+    report = report_for("position-start-after-end")
+    by_shape = {f.shape: f for f in report.findings}
+    assert by_shape["kgsh:PositionSelectorShape[oa:start]"].value == "'64'"
+    assert by_shape["kgsh:Evidence-quoteMatchesText"].message == "oa:start 64 is after oa:end 0"
+
+
 EXPECTED = {
     "claim-without-selector": {
         ("claim:news/a/0-64", "kgsh:Claim-evidence"),
-        ("claim:news/a/0-64/target", "kgsh:EvidenceTargetShape[oa:hasSelector]"),
+        ("claim:news/a/0-64/target", "kgsh:Evidence-selectors"),
     },
     "entity-without-label": {("e:alibaba", "kgsh:Entity-prefLabel")},
     "entity-two-types": {("e:deepseek", "kgsh:Entity-type")},
@@ -131,6 +152,12 @@ EXPECTED = {
         ("claim:news/a/65-118", "kgsh:DeclaredVocabulary"),
     },
     "inconsistent": {("e:qwen", "owl2rl:consistency"), ("e:alibaba", "owl2rl:consistency")},
+    "evidence-two-quotes": {("claim:news/a/0-64/target", "kgsh:Evidence-oneQuote")},
+    "quote-without-prefix": {("claim:news/a/0-64/quote", "kgsh:QuoteSelectorShape[oa:prefix]")},
+    "position-start-after-end": {
+        ("claim:news/a/0-64/position", "kgsh:PositionSelectorShape[oa:start]"),
+        ("claim:news/a/0-64/target", "kgsh:Evidence-quoteMatchesText"),
+    },
 }
 
 
@@ -172,8 +199,25 @@ def test_ontology_and_seed_are_consistent_and_contradictions_are_found() -> None
 
 
 def test_consistency_sample_is_capped_and_reported(mini_trig: Path) -> None:
+    full = validate_build(mini_trig, Settings())
+    assert full.consistency_sampled == full.consistency_summary < full.consistency_available
     report = validate_build(mini_trig, Settings(), sample=10)
-    assert report.consistency_sampled == 10 < report.consistency_available
+    assert report.consistency_sampled == 10 < report.consistency_summary == full.consistency_summary
+    (warning,) = report.findings
+    assert (warning.severity, warning.shape) == ("warning", "owl2rl:consistency")
+    assert f"saw 10 of the {full.consistency_summary} triples" in warning.message
+    assert report.conforms
+
+
+def test_an_ontology_the_summary_cannot_stand_in_for_is_reported(tmp_path: Path, mini_trig: Path) -> None:
+    ontology = tmp_path / "ontology"
+    shutil.copytree(Settings().ontology_dir, ontology)
+    with (ontology / "kg.ttl").open("a", encoding="utf-8") as f:
+        f.write("\nkg:LabModel owl:intersectionOf ( kg:Lab kg:Model ) .\n")
+    report = validate_build(mini_trig, Settings(ontology_dir=ontology))
+    (warning,) = report.findings
+    assert (warning.focus, warning.severity) == ("(ontology)", "warning")
+    assert "owl:intersectionOf" in warning.message and report.conforms
 
 
 # --- loading errors ---------------------------------------------------------------------------------
@@ -213,8 +257,9 @@ def test_cli_conforming_build_exits_0(tmp_path: Path, mini_trig: Path) -> None:
     shutil.copy(mini_trig, tmp_path / "graph.trig")
     code, out, _err = _cli(str(tmp_path))
     assert code == 0
+    assert ": conforms, 0 warning(s); 164 triples in 3 graphs; OWL 2 RL consistency over a " in out
     assert out.strip().endswith("data triples")
-    assert ": conforms, 0 warning(s)" in out
+    assert out.count("\n") == 1
 
 
 def test_cli_broken_build_exits_1_with_readable_report(tmp_path: Path) -> None:
