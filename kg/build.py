@@ -30,7 +30,7 @@ from tqdm import tqdm
 from kg import __version__
 from kg.buildio import atomic_text, build_lock, check_output, remove_stale, write_text
 from kg.cache import Cache
-from kg.clusters import cluster_claims
+from kg.clusters import CLUSTER_DIR, cluster_claims
 from kg.config import ONTOLOGY_NS, PIPELINE_VERSION, Settings
 from kg.corpus import READERS, read_corpus
 from kg.iris import Iris
@@ -310,7 +310,7 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         cross_key = run.cache.cross_key(keys.values())
         cross = run.cache.load_cross(cross_key)
         if cross is None:  # some document changed: cluster the claims again
-            clusters = cluster_claims(checked, iris)
+            clusters = cluster_claims(checked, iris, cache_dir=run.cache.root / CLUSTER_DIR)
             lines = canonical_lines(cross_graph(entities, clusters, iris, run.activity))
             cross = run.prefixes.trig_block(iris.cross_graph, lines)
             run.cache.save_cross(cross_key, cross)

@@ -44,17 +44,23 @@ def agglomerate(docs: Sequence[Counter[str]], edges: Sequence[tuple[int, int, fl
     sizes: dict[int, int] = {i: sum(d.values()) for i, d in enumerate(docs)}
     sigs: dict[int, set[Signature]] = {i: ({s} if s is not None else set()) for i, s in enumerate(signatures)}
 
-    def cross(a: int, b: int) -> int:
-        small, large = (counts[a], counts[b]) if len(counts[a]) <= len(counts[b]) else (counts[b], counts[a])
-        return sizes[a] * sizes[b] - sum(c * large[d] for d, c in small.items() if d in large)
+    def overlap(a: int, b: int) -> int:
+        """Pairs of claims of ``a`` and ``b`` stated by one and the same document."""
+        ca, cb = counts[a], counts[b]
+        small, large = (ca, cb) if len(ca) <= len(cb) else (cb, ca)
+        return sum(c * large[d] for d, c in small.items() if d in large)
 
+    # for every pair of linked clusters: the summed score over their cross-document claim pairs, and the number
+    # of their same-document claim pairs (both add up when clusters merge)
     links: dict[int, dict[int, float]] = defaultdict(dict)
+    same: dict[int, dict[int, int]] = defaultdict(dict)
     for i, j, s in edges:
-        links[i][j] = links[j][i] = s * cross(i, j)
+        same[i][j] = same[j][i] = overlap(i, j)
+        links[i][j] = links[j][i] = s * (sizes[i] * sizes[j] - same[i][j])
 
     def link(a: int, b: int) -> float:
-        n = cross(a, b)
-        return links[a].get(b, 0.0) / n if n else 0.0
+        n = sizes[a] * sizes[b] - same[a][b]
+        return links[a][b] / n if n else 0.0
 
     def blocked(a: int, b: int) -> bool:
         return any(_conflict(x, y) for x in sigs[a] for y in sigs[b])
@@ -66,17 +72,27 @@ def agglomerate(docs: Sequence[Counter[str]], edges: Sequence[tuple[int, int, fl
         neg, a, b = heapq.heappop(heap)
         if a not in members or b not in members or link(a, b) != -neg or blocked(a, b):
             continue  # merged away, stale entry, or conflicting claims
+        b_links, b_same = links.pop(b), same.pop(b)
+        for c in links[a]:
+            if c != b and c not in b_links:
+                same[a][c] += overlap(b, c)
+        for c, s in b_links.items():
+            del links[c][b]
+            del same[c][b]
+            if c != a:
+                together = (same[a][c] if c in links[a] else overlap(a, c)) + b_same[c]
+                links[a][c] = links[a].get(c, 0.0) + s
+                links[c][a] = links[a][c]
+                same[a][c] = same[c][a] = together
+        links[a].pop(b, None)
+        same[a].pop(b, None)
+        for c in links[a]:
+            same[c][a] = same[a][c]
         members[a].extend(members.pop(b))
         counts[a].update(counts.pop(b))
         sizes[a] += sizes.pop(b)
         sigs[a] |= sigs.pop(b)
-        for c, s in links.pop(b).items():
-            links[c].pop(b, None)
-            if c != a:
-                links[a][c] = links[a].get(c, 0.0) + s
-                links[c][a] = links[a][c]
-        links[a].pop(b, None)
-        for c in sorted(links[a]):
+        for c in links[a]:  # the heap orders its entries fully: the order of pushes does not matter
             value = link(a, c)
             if value >= threshold:
                 heapq.heappush(heap, (-value, min(a, c), max(a, c)))

@@ -36,7 +36,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 def bonus_pairs(feats: ClaimFeatures) -> list[str]:
     """The adjacent-term pairs that earn the pair bonus (pairs of two entities do not)."""
-    return sorted(p for p in feats.pairs if not all(part.startswith("@") for part in p.split("+")))
+    return sorted(p for p in feats.pairs if not (p.startswith("@") and "+@" in p))  # "a+b": parts never hold "+"
 
 
 def significant_figures(feats: ClaimFeatures) -> bool:
@@ -54,27 +54,35 @@ class Scored:
 
 
 class PairScorer:
-    """Scores the candidates of any unit against all units. ``units`` are indexed 0..n-1; ``single[u]`` is the
-    index of the one document stating unit ``u``, or -1 when several documents state it."""
+    """Scores the candidates of units against all units. ``units`` are indexed 0..n-1; ``single[u]`` is the index
+    of the one document stating unit ``u``, or -1 when several documents state it; ``scored``: the only units
+    that will be scored (posting lists are then built for their terms alone), None for all."""
 
     def __init__(self, units: Sequence[ClaimFeatures], single: Sequence[int], weights: TermWeights,
-                 params: SimilarityParams, max_postings: int, min_shared_terms: int) -> None:
+                 params: SimilarityParams, max_postings: int, min_shared_terms: int,
+                 scored: Sequence[int] | None = None) -> None:
         n = len(units)
         self.units = units
         self.weights = weights
         self.params = params
         self.min_shared = min_shared_terms
         self.single: IntArray = np.asarray(single, dtype=np.int64).reshape(n)
+        chosen = range(n) if scored is None else scored
+        self._bonus: dict[int, list[str]] = {u: bonus_pairs(units[u]) for u in chosen}
+        wanted: set[str] | None = None
+        if scored is not None:
+            wanted = {t for u in scored for t in units[u].terms} | {p for u in scored for p in self._bonus[u]}
         lists: dict[str, list[int]] = defaultdict(list)
         pair_lists: dict[str, list[int]] = defaultdict(list)
-        self._bonus: list[list[str]] = []
         for u, feats in enumerate(units):
-            for t in feats.terms:
+            for t in (feats.terms if wanted is None else feats.terms & wanted):
                 lists[t].append(u)
-            pairs = bonus_pairs(feats)
-            self._bonus.append(pairs)
-            for p in pairs:
-                pair_lists[p].append(u)
+            if wanted is None:
+                for p in self._bonus[u]:
+                    pair_lists[p].append(u)
+            else:
+                for p in feats.pairs & wanted:  # in wanted: a bonus pair (that is a property of the pair)
+                    pair_lists[p].append(u)
         self.postings: dict[str, IntArray] = {}
         self.members: dict[str, BoolArray] = {}  # stop terms: membership over all units
         for table in (lists, pair_lists):

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kg.buildio import write_bytes
+from kg.buildio import remove_stale, write_bytes
 from kg.claim_similarity import ClaimFeatures
 from kg.claim_text import Quantity
 
@@ -56,10 +56,14 @@ def features_from_json(data: list[Any]) -> ClaimFeatures:
                          bool(negated), frozenset(names))
 
 
-def unit_id(f: ClaimFeatures) -> str:
-    """A stable name for a set of features (sorts the units of every build the same way)."""
-    blob = json.dumps(features_to_json(f), ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+def features_line(f: ClaimFeatures) -> str:
+    """The features as one line of JSON."""
+    return json.dumps(features_to_json(f), ensure_ascii=False, separators=(",", ":"))
+
+
+def unit_id(line: str) -> str:
+    """A stable name for a set of features, from :func:`features_line` (sorts the units of every build alike)."""
+    return hashlib.sha1(line.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def docs_digest(docs: Counter[str]) -> str:
@@ -75,6 +79,7 @@ class ClusterState:
     signature: str = ""
     claims: dict[str, str] = field(default_factory=dict)  # claim-input digest -> unit id
     features: dict[str, ClaimFeatures] = field(default_factory=dict)  # unit id -> features
+    lines: dict[str, str] = field(default_factory=dict)  # unit id -> features_line (written as they were read)
     units: list[str] = field(default_factory=list)  # unit ids, sorted: the index used by the arrays below
     unit_docs: list[str] = field(default_factory=list)  # digest of each unit's documents and claim counts
     component: list[int] = field(default_factory=list)  # unit -> its component's smallest unit
@@ -97,11 +102,13 @@ def load_state(folder: Path | None, signature: str) -> ClusterState:
             if header.get("format") != STATE_FORMAT or header.get("signature") != signature:
                 return ClusterState(signature)
             units: list[str] = header["units"]
+            lines = bytes(data["features"]).decode("utf-8").split("\n") if units else []
             return ClusterState(
                 signature=signature,
                 claims=dict(zip(header["claim_keys"], (units[i] for i in data["claim_units"].tolist()),
                                 strict=True)),
-                features={u: features_from_json(f) for u, f in zip(units, header["features"], strict=True)},
+                features={u: features_from_json(json.loads(f)) for u, f in zip(units, lines, strict=True)},
+                lines=dict(zip(units, lines, strict=True)),
                 units=units,
                 unit_docs=header["unit_docs"],
                 component=data["component"].tolist(),
@@ -123,12 +130,13 @@ def save_state(folder: Path, state: ClusterState) -> None:
     terms = sorted(state.terms)
     header = {
         "format": STATE_FORMAT, "signature": state.signature, "units": state.units,
-        "features": [features_to_json(state.features[u]) for u in state.units], "unit_docs": state.unit_docs,
+        "unit_docs": state.unit_docs,
         "claim_keys": claim_keys, "terms": terms, "weights_global": state.weights_global,
         "independent": dict(sorted(state.independent.items())),
     }
     arrays = {
         "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+        "features": np.frombuffer("\n".join(state.lines[u] for u in state.units).encode("utf-8"), dtype=np.uint8),
         "claim_units": np.asarray([index[state.claims[k]] for k in claim_keys], dtype=np.int32),
         "component": np.asarray(state.component, dtype=np.int32),
         "cluster": np.asarray(state.cluster, dtype=np.int32),
@@ -139,4 +147,5 @@ def save_state(folder: Path, state: ClusterState) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale(folder)  # what an interrupted build left
     write_bytes(folder / STATE_FILE, buffer.getvalue())

@@ -26,7 +26,7 @@ import numpy.typing as npt
 from kg.claim_similarity import ClaimFeatures, SimilarityParams, TermWeights
 from kg.cluster_link import agglomerate, signature
 from kg.cluster_scoring import PairScorer
-from kg.cluster_state import ClusterState, docs_digest
+from kg.cluster_state import ClusterState
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -39,6 +39,7 @@ class Units:
     docs: list[Counter[str]]  # document id -> claims of the unit it states
     claims: list[list[int]]  # claim item indices of each unit
     of_item: list[int]  # claim item -> unit
+    docs_key: list[str]  # digest of each unit's documents (kg.cluster_state.docs_digest)
 
 
 @dataclass
@@ -81,7 +82,7 @@ def update(old: ClusterState, units: Units, terms: dict[str, float], weights: Te
             continue
         to_new[o] = i
         f = units.features[i]
-        dirty[i] = (old.unit_docs[o] != docs_digest(units.docs[i])
+        dirty[i] = (old.unit_docs[o] != units.docs_key[i]
                     or not (changed.isdisjoint(f.terms) and changed.isdisjoint(f.pairs)))
 
     # edges and contradictions: kept between clean units, found again for dirty ones
@@ -100,12 +101,15 @@ def update(old: ClusterState, units: Units, terms: dict[str, float], weights: Te
         contra_rows.append(to_new[old.contradictions[keep]])
     doc_index: dict[str, int] = {}
     single = [doc_index.setdefault(next(iter(d)), len(doc_index)) if len(d) == 1 else -1 for d in units.docs]
-    scorer = PairScorer(units.features, single, weights, similarity, max_postings, min_shared_terms)
     all_dirty = bool(dirty.all())
+    to_score = np.flatnonzero(dirty).tolist()
+    scorer = PairScorer(units.features, single, weights, similarity, max_postings, min_shared_terms,
+                        None if all_dirty else to_score) if to_score else None
     new_edges: list[tuple[int, int]] = []
     new_scores: list[float] = []
     new_contra: list[tuple[int, int]] = []
-    for u in np.flatnonzero(dirty).tolist():
+    for u in to_score:
+        assert scorer is not None
         for s in scorer.scores(u, only_after=all_dirty):
             other = s.b if s.a == u else s.a
             if not all_dirty and dirty[other] and other < u:
@@ -199,28 +203,27 @@ def _region(old: ClusterState, units: Units, dirty: np.ndarray, to_new: IntArray
         region[members.get(lab, [])] = True
     if not len(edges):
         return region
-    neighbours = _adjacency(n, edges)
-    frontier = np.flatnonzero(region).tolist()
-    while frontier:
-        nxt: list[int] = []
-        for u in frontier:
-            for v in neighbours[u]:
-                if not region[v]:
-                    add = members[int(label[v])] if label[v] >= 0 else [v]
-                    region[add] = True
-                    nxt.extend(add)
-        frontier = nxt
+    targets, bounds = _adjacency(n, edges)
+    frontier = np.flatnonzero(region)
+    while len(frontier):
+        reached = np.concatenate([targets[bounds[u]:bounds[u + 1]] for u in frontier.tolist()])
+        reached = np.unique(reached[~region[reached]])
+        grow: list[int] = []
+        for v in reached.tolist():
+            if not region[v]:
+                add = members[int(label[v])] if label[v] >= 0 else [v]
+                region[add] = True
+                grow.extend(add)
+        frontier = np.asarray(grow, dtype=np.int64)
     return region
 
 
-def _adjacency(n: int, edges: IntArray) -> list[list[int]]:
+def _adjacency(n: int, edges: IntArray) -> tuple[IntArray, IntArray]:
+    """Neighbours of node ``u``: ``targets[bounds[u]:bounds[u + 1]]``."""
     both = np.concatenate([edges, edges[:, ::-1]])
     order = np.argsort(both[:, 0], kind="stable")
     both = both[order]
-    bounds = np.searchsorted(both[:, 0], np.arange(n + 1))
-    targets = both[:, 1].tolist()
-    cuts = bounds.tolist()
-    return [targets[cuts[i]:cuts[i + 1]] for i in range(n)]
+    return both[:, 1], np.searchsorted(both[:, 0], np.arange(n + 1))
 
 
 def _components(nodes: Sequence[int], edges: IntArray) -> list[list[int]]:

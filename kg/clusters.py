@@ -25,7 +25,6 @@ build's, bit for bit (``kg.cluster_state``). See ``docs/claim-clustering.md`` fo
 from __future__ import annotations
 
 import hashlib
-import json
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -37,7 +36,16 @@ import numpy as np
 
 from kg.claim_similarity import ClaimFeatures, SimilarityParams, TermWeights, claim_features
 from kg.claim_text import LEXICON_FILE
-from kg.cluster_state import FEATURES_VERSION, STATE_FORMAT, ClusterState, docs_digest, load_state, save_state, unit_id
+from kg.cluster_state import (
+    FEATURES_VERSION,
+    STATE_FORMAT,
+    ClusterState,
+    docs_digest,
+    features_line,
+    load_state,
+    save_state,
+    unit_id,
+)
 from kg.cluster_update import Units, update
 from kg.independence import IndependenceParams, NearDuplicates, Source, independent_count
 from kg.iris import Iris
@@ -82,8 +90,7 @@ def claim_items(extractions: Sequence[Extraction]) -> list[ClaimItem]:
             for ref in (claim.reported_by, claim.attributed_to):
                 if ref is not None:
                     credits.extend((ref.name, *names.get(ref.id, ())))
-            blob = json.dumps([claim.text, spans, sorted(claim.about), claim.modality == "negated"],
-                              ensure_ascii=False, separators=(",", ":"))
+            blob = repr((claim.text, spans, sorted(claim.about), claim.modality == "negated"))
             key = hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
             items.append(ClaimItem(claim, ex.document, tuple(dict.fromkeys(credits)), spans, key))
     items.sort(key=lambda it: it.claim.id)
@@ -96,19 +103,25 @@ def state_signature(params: ClusterParams) -> str:
     return hashlib.sha1(repr((STATE_FORMAT, FEATURES_VERSION, METHOD_VERSION, params)).encode() + lexicon).hexdigest()
 
 
-def _units(items: Sequence[ClaimItem], old: ClusterState) -> tuple[Units, dict[str, str]]:
+def _units(items: Sequence[ClaimItem], old: ClusterState) -> tuple[Units, dict[str, str], dict[str, str]]:
+    """The units of the claims (features of unchanged claims from the state); also claim key -> unit id, and
+    unit id -> features line."""
     feats: dict[str, ClaimFeatures] = {}
+    lines: dict[str, str] = {}
     claim_units: dict[str, str] = {}
     item_unit: list[str] = []
     for it in items:
         uid = old.claims.get(it.key)
         if uid is not None and uid in old.features:
-            feats.setdefault(uid, old.features[uid])
+            if uid not in feats:
+                feats[uid], lines[uid] = old.features[uid], old.lines[uid]
         else:
             f = claim_features(it.claim.text, entity_spans=it.spans, about=it.claim.about,
                                negated=it.claim.modality == "negated")
-            uid = unit_id(f)
+            line = features_line(f)
+            uid = unit_id(line)
             feats.setdefault(uid, f)
+            lines.setdefault(uid, line)
         claim_units[it.key] = uid
         item_unit.append(uid)
     ids = sorted(feats)
@@ -119,7 +132,8 @@ def _units(items: Sequence[ClaimItem], old: ClusterState) -> tuple[Units, dict[s
     for i, u in enumerate(of_item):
         docs[u][items[i].document.id] += 1
         claims[u].append(i)
-    return Units(ids, [feats[u] for u in ids], docs, claims, of_item), claim_units
+    units = Units(ids, [feats[u] for u in ids], docs, claims, of_item, [docs_digest(d) for d in docs])
+    return units, claim_units, lines
 
 
 def cluster_claims(
@@ -133,7 +147,7 @@ def cluster_claims(
     p = params or ClusterParams()
     old = load_state(cache_dir, state_signature(p))
     items = claim_items(extractions)
-    units, claim_units = _units(items, old)
+    units, claim_units, lines = _units(items, old)
     df: Counter[str] = Counter()
     for f in units.features:
         df.update(f.terms)
@@ -146,7 +160,8 @@ def cluster_claims(
     if cache_dir is not None:
         save_state(cache_dir, ClusterState(
             signature=old.signature, claims=claim_units, features=dict(zip(units.ids, units.features, strict=True)),
-            units=units.ids, unit_docs=[docs_digest(d) for d in units.docs], component=result.component,
+            lines=lines,
+            units=units.ids, unit_docs=units.docs_key, component=result.component,
             cluster=result.cluster, terms=terms, weights_global=[weights.unseen, weights.mean],
             edges=result.edges, edge_scores=result.scores, contradictions=result.contradictions,
             independent=result.independent))
@@ -168,63 +183,67 @@ def _records(items: Sequence[ClaimItem], units: Units, groups: Sequence[Sequence
         inside = group_of[a] == group_of[b]
         np.add.at(centrality, a[inside], size[b[inside]] * scores[inside])
         np.add.at(centrality, b[inside], size[a[inside]] * scores[inside])
+    doc_iri: dict[str, str] = {}
     doc_digest: dict[str, str] = {}
     cluster_ids: list[str] = []
-    records: list[tuple[str, str, tuple[str, ...], list[Source], str]] = []
-    missing: dict[str, list[Source]] = {}
+    records: list[tuple[str, str, tuple[str, ...], int, str]] = []
+    missing: dict[str, list[int]] = {}
     for group in groups:
         claim_idx = sorted(i for u in group for i in units.claims[u])
         members = tuple(items[i].claim.id for i in claim_idx)
         cid = iris.cluster(members[0])
         best = min(claim_idx, key=lambda i: (-centrality[units.of_item[i]], len(items[i].claim.text),
                                              items[i].claim.id))
-        sources = [_source(items[i], iris) for i in claim_idx]
-        key = _sources_key(sources, items, claim_idx, doc_digest) if len(claim_idx) > 1 else ""
+        doc_ids = {items[i].document.id for i in claim_idx}
+        key = _sources_key(items, claim_idx, doc_iri, doc_digest, iris) if len(claim_idx) > 1 else ""
         if key and key not in known:
-            missing[key] = sources
+            missing[key] = claim_idx
         cluster_ids.append(cid)
-        records.append((cid, items[best].claim.text, members, sources, key))
+        records.append((cid, items[best].claim.text, members, len(doc_ids), key))
     if missing:
-        texts = {s.id: s.text for sources in missing.values() for s in sources}
-        near = NearDuplicates(texts, p.independence)
-        for key, sources in missing.items():
-            known[key] = independent_count(sources, near)
+        sources = {key: [_source(items[i], doc_iri[items[i].document.id]) for i in claim_idx]
+                   for key, claim_idx in missing.items()}
+        near = NearDuplicates({s.id: s.text for found in sources.values() for s in found}, p.independence)
+        for key, found in sources.items():
+            known[key] = independent_count(found, near)
     against: dict[str, set[str]] = defaultdict(set)
-    for u, v in contradictions.tolist():
-        a_id, b_id = cluster_ids[group_of[u]], cluster_ids[group_of[v]]
-        if a_id != b_id:
-            against[a_id].add(b_id)
-            against[b_id].add(a_id)
+    if len(contradictions):
+        ga, gb = group_of[contradictions[:, 0]], group_of[contradictions[:, 1]]
+        apart = ga != gb
+        for x, y in np.unique(np.stack([ga[apart], gb[apart]], axis=1), axis=0).tolist():
+            against[cluster_ids[x]].add(cluster_ids[y])
+            against[cluster_ids[y]].add(cluster_ids[x])
     clusters = []
-    for cid, label, members, sources, key in records:
+    for cid, label, members, n_sources, key in records:
         if key:
             independent[key] = known[key]
-        clusters.append(ClaimCluster(id=cid, label=label, members=members, sources=len({s.id for s in sources}),
+        clusters.append(ClaimCluster(id=cid, label=label, members=members, sources=n_sources,
                                      independent_sources=known[key] if key else 1,
                                      contradicts=tuple(sorted(against.get(cid, ())))))
     clusters.sort(key=lambda c: c.id)
     return clusters
 
 
-def _source(item: ClaimItem, iris: Iris) -> Source:
+def _source(item: ClaimItem, iri: str) -> Source:
     doc = item.document
-    return Source(id=iris.document(doc.id), text=doc.text, title=doc.title, publisher=doc.publisher, url=doc.url,
+    return Source(id=iri, text=doc.text, title=doc.title, publisher=doc.publisher, url=doc.url,
                   credits=item.credits, date=doc.date)
 
 
-def _sources_key(sources: Sequence[Source], items: Sequence[ClaimItem], claim_idx: Sequence[int],
-                 doc_digest: dict[str, str]) -> str:
-    """A digest of everything ``independence`` reads from these sources."""
+def _sources_key(items: Sequence[ClaimItem], claim_idx: Sequence[int], doc_iri: dict[str, str],
+                 doc_digest: dict[str, str], iris: Iris) -> str:
+    """A digest of everything ``independence`` reads from the sources of these claims."""
     parts = []
-    for src, i in zip(sources, claim_idx, strict=True):
-        digest = doc_digest.get(src.id)
+    for i in claim_idx:
+        doc = items[i].document
+        digest = doc_digest.get(doc.id)
         if digest is None:
-            doc = items[i].document
-            blob = json.dumps([doc.text, doc.title, doc.publisher, doc.url, doc.date], ensure_ascii=False)
-            digest = doc_digest[src.id] = hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()
-        parts.append([src.id, digest, list(src.credits)])
+            doc_iri[doc.id] = iris.document(doc.id)
+            blob = repr((doc.text, doc.title, doc.publisher, doc.url, doc.date))
+            digest = doc_digest[doc.id] = hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()
+        parts.append(repr((doc_iri[doc.id], digest, items[i].credits)))
     parts.sort()
-    return hashlib.sha1(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return hashlib.sha1("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 __all__ = ["CLUSTER_DIR", "ClaimItem", "ClusterParams", "claim_items", "cluster_claims"]
