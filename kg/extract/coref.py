@@ -5,15 +5,24 @@
 * ``abbreviations`` — "Center for Security and Emerging Technology (CSET)": CSET elsewhere is that centre
   (rule ``abbreviation``);
 * ``short_forms`` — "Webster" for Graham Webster, "Moonshot" for Moonshot AI (rule ``short-form``);
-* ``definite_references`` — "the university", "the company", "the country" to the most recent entity of a
-  fitting type (rule ``short-form``).
+* ``definite_references`` — "the university", "the company", "the Beijing-based group" to the most salient
+  earlier entity of a fitting type: subjects of recent sentences over names that merely modify a noun
+  (rule ``short-form``; weights in kg/patterns/coref.json).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
+from spacy.tokens import Token
+
+from kg.errors import InputError
 from kg.extract.annotations import annotated
 from kg.extract.groups import DocEntities, Group
 from kg.extract.linking import ORG_TYPES, PLACE_TYPES, normalize
@@ -169,14 +178,100 @@ def short_forms(state: DocEntities) -> None:
     _scan(state, forms, "short-form")
 
 
+@dataclass(frozen=True)
+class CorefData:
+    extra_nouns: dict[str, tuple[str, ...]]
+    located_words: frozenset[str]
+    role_weights: dict[str, float]
+    default_weight: float
+    sentence_decay: float
+
+
+@lru_cache(maxsize=1)
+def coref_data() -> CorefData:
+    """kg/patterns/coref.json, read once."""
+    resource = resources.files("kg").joinpath("patterns", "coref.json")
+    try:
+        raw = json.loads(resource.read_text(encoding="utf-8"))
+        return CorefData(
+            extra_nouns={str(k): tuple(str(t) for t in v) for k, v in raw["extra_nouns"].items()},
+            located_words=frozenset(str(w).lower() for w in raw["located_words"]),
+            role_weights={str(k): float(v) for k, v in raw["role_weights"].items()},
+            default_weight=float(raw["default_weight"]),
+            sentence_decay=float(raw["sentence_decay"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise InputError(f"kg/patterns/coref.json: unreadable or incomplete ({err}); reinstall policy-kg") from err
+
+
+def _located_end(state: DocEntities, first: int, noun: int) -> int | None:
+    """"the Beijing-based (search) company": the index after "based" when a place's name and "-based" open the
+    modifiers between ``first`` and ``noun``, else None."""
+    k = first
+    owner = state.owner[k]
+    group = state.groups.get(owner) if owner is not None else None
+    if group is None or group.type not in PLACE_TYPES:
+        return None
+    while k < noun and state.owner[k] == owner:
+        k += 1
+    if k < noun and state.texts[k] in ("-", "\u2010", "\u2011"):
+        k += 1
+    if k < noun and state.lowers[k] in coref_data().located_words:
+        return k + 1
+    return None
+
+
+def _salient(state: DocEntities, start: int, types: tuple[str, ...], sent_starts: list[int]) -> Group | None:
+    """The most salient earlier entity of a fitting class within the window (see kg/patterns/coref.json)."""
+    data = coref_data()
+    doc = state.doc
+    here = bisect_right(sent_starts, start) - 1
+    scores: dict[str, tuple[float, int]] = {}
+    low = max(0, start - state.lexicon.definite_window)
+    k = start - 1
+    while k >= low:
+        owner = state.owner[k]
+        if owner is None or owner not in state.groups:
+            k -= 1
+            continue
+        j = k
+        while j - 1 >= low and state.owner[j - 1] == owner:
+            j -= 1
+        group = state.groups[owner]
+        if group.type in types and (group.type not in PLACE_TYPES or group.type == "Country"):
+            head = next((doc[m] for m in range(j, k + 1) if not j <= doc[m].head.i <= k), doc[k])
+            weight = data.role_weights.get(head.dep_, data.default_weight)
+            back = here - (bisect_right(sent_starts, k) - 1)
+            score, nearest = scores.get(owner, (0.0, k))
+            scores[owner] = (score + weight * data.sentence_decay**back, max(nearest, k))
+        k = j - 1
+    if not scores:
+        return None
+    best = max(scores.items(), key=lambda kv: kv[1])
+    return state.groups[best[0]]
+
+
+def _inside_name(state: DocEntities, tok: Token) -> bool:
+    """Whether ``tok`` sits in a noun phrase headed by a mention (up to the nearest verb)."""
+    for anc in tok.ancestors:
+        if anc.pos_ in ("VERB", "AUX"):
+            return False
+        if state.owner[anc.i] is not None:
+            return True
+    return False
+
+
 def definite_references(state: DocEntities) -> None:
-    """"the university" -> the most recent University mentioned within the window (needs a parse)."""
+    """"the university", "the Beijing-based company" -> the most salient earlier entity of a fitting class
+    (needs a parse). A reference with a name in apposition ("the model, Qwen3") names its own referent."""
     doc = state.doc
     if not annotated(doc).parsed:
         return
     lex = state.lexicon
+    extra = coref_data().extra_nouns
+    sent_starts: list[int] | None = None
     for i, lower in enumerate(state.lowers):
-        types = lex.definite_nouns.get(lower)
+        types = lex.definite_nouns.get(lower) or extra.get(lower)
         if not types or state.owner[i] is not None:
             continue
         tok = doc[i]
@@ -186,25 +281,33 @@ def definite_references(state: DocEntities) -> None:
         dets = [c for c in lefts if c.dep_ == "det" and c.lower_ == "the"]
         if not dets or (tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "of"):
             continue
-        start = dets[0].i
-        modifiers = [doc[k] for k in range(start + 1, tok.i)]
-        if any(
-            m.lower_ not in lex.definite_modifiers and m.text not in state.index.demonyms and not m.is_punct
-            for m in modifiers
-        ):
-            continue  # "the larger model" compares; only "the (same|new|Chinese) model" refers back
-        if not state.free(start, tok.i + 1) or any("\n" in state.texts[k] for k in range(start, tok.i)):
+        if any(c.dep_ == "appos" and c.pos_ == "PROPN" for c in tok.children):
             continue
-        antecedent = None
-        for k in range(start - 1, max(-1, start - 1 - lex.definite_window), -1):
-            owner = state.owner[k]
-            if owner is not None and owner in state.groups:
-                group = state.groups[owner]
-                if group.type in types and (group.type not in PLACE_TYPES or group.type == "Country"):
-                    antecedent = group
-                    break
+        start = dets[0].i
+        located = _located_end(state, start + 1, tok.i) if start + 1 < tok.i else None
+        if located is None:
+            modifiers = [doc[k] for k in range(start + 1, tok.i)]
+            if any(
+                m.lower_ not in lex.definite_modifiers and m.text not in state.index.demonyms and not m.is_punct
+                for m in modifiers
+            ):
+                continue  # "the larger model" compares; only "the (same|new|Chinese) model" refers back
+            first = start
+        else:  # "the Beijing-based search company": the place keeps its mention; the noun refers
+            if any(doc[k].tag_ != "NN" or doc[k].dep_ != "compound" for k in range(located, tok.i)):
+                continue
+            first = tok.i
+        if not state.free(first, tok.i + 1) or any("\n" in state.texts[k] for k in range(start, tok.i)):
+            continue
+        if sent_starts is None:
+            sent_starts = [s.start for s in doc.sents]
+        if _inside_name(state, tok):
+            # inside a named phrase ("Alibaba Cloud, the group's cloud arm"; "Li, the company's chief"): the
+            # relation rules resolve it with the name in view (kg/extract/relation_context.py, antecedent)
+            continue
+        antecedent = _salient(state, start, types, sent_starts)
         if antecedent is not None:
-            state.add(antecedent, start, tok.i + 1, "short-form")
+            state.add(antecedent, first, tok.i + 1, "short-form")
 
 
 __all__ = ["abbreviations", "definite_references", "propagate", "short_forms"]

@@ -192,7 +192,6 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
                 continue
             for target in _coordinated(ctx, mentions, pos + 1) if rule.after is None else [right0]:
                 _emit(ctx, rule, left, target, max(extend, target.last))
-    _name_prefix(ctx, mentions)
 
 
 @lru_cache(maxsize=16384)
@@ -216,33 +215,6 @@ def _emit(ctx: Context, rule: BridgeRule, left: Located, right: Located, extend:
     first, last = min(left.first, right.first), max(left.last, right.last, extend)
     ctx.add(subj.entity, rule.predicate, obj.entity, first, last, rule.rule, rule.confidence)
     return True
-
-
-def _parents(ctx: Context) -> dict[str, Located]:
-    """Names (and aliases) of the document's universities and companies, for ``_name_prefix``."""
-    if ctx.parent_names is None:
-        parents: dict[str, Located] = {}
-        for loc in ctx.index.all:
-            if is_a(loc.type, ["University", "Company"]):
-                for form in (loc.entity.name, *loc.entity.aliases, loc.mention.text):
-                    parents.setdefault(form.lower(), loc)
-        ctx.parent_names = parents
-    return ctx.parent_names
-
-
-def _name_prefix(ctx: Context, mentions: list[Located]) -> None:
-    """"Stanford HAI", "Google DeepMind": a centre or lab named with its parent's name in front."""
-    parents = _parents(ctx)
-    for loc in mentions:
-        if not is_a(loc.type, ["ResearchCenter", "Lab"]):
-            continue
-        words = loc.mention.text.split()
-        for n in range(min(3, len(words) - 1), 0, -1):
-            parent = parents.get(" ".join(words[:n]).lower())
-            if parent is not None and parent.entity.id != loc.entity.id:
-                if ctx.admit(loc.entity, "partOf", parent.entity):
-                    ctx.add(loc.entity, "partOf", parent.entity, loc.first, loc.last, "name-prefix", 0.7)
-                break
 
 
 __all__ = ["BridgeRule", "bridge_relations", "bridge_rules"]

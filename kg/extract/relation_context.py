@@ -140,7 +140,6 @@ class Context:
         self.lemmas: list[str] = view.lemma
         self.lowers: list[str] = view.lower
         self._unit_hedge: dict[int, bool] = {}
-        self.parent_names: dict[str, Located] | None = None  # filled by relation_bridges
         self.units = view.units
         self._unit_of: list[int] = view.unit_of
         self._topics: dict[int, Resolved | None] = {}
