@@ -479,7 +479,7 @@ def test_place_based_organisation_and_a_persons_administration(blank: Language, 
     doc = _ner(blank, ["the", "Biden", "administration", "acted", "."], {1: "ORG:1"})
     assert candidates(doc) == []
     doc = _ner(blank, ["the", "Biden", "Foundation", "acted", "."], {1: "ORG:2"})
-    assert candidates(doc) == [("Biden Foundation", "Company", "ner")]
+    assert candidates(doc) == [("Biden Foundation", "Organization", "ner-head")]
 
 
 def test_serial_comma_inside_a_name(blank: Language, tiny: SeedKB) -> None:
@@ -500,3 +500,69 @@ def test_name_with_a_place_in_front_has_a_short_form(blank: Language, tiny: Seed
 def test_one_word_name_ending_in_ai_is_a_lab(blank: Language, tiny: SeedKB) -> None:
     doc = _ner(blank, ["MiniMaxAI", "and", "Sparkly", "grew", "."], {0: "ORG:1", 2: "ORG:1"})
     assert candidates(doc) == [("MiniMaxAI", "Lab", "ner-head"), ("Sparkly", "Company", "ner")]
+
+
+# --------------------------------------------------------------------------- the trained pipeline, real seed
+@pytest.fixture(scope="module")
+def real_seed() -> SeedKB:
+    from kg.config import Settings
+    from kg.seed import load_seed
+
+    return load_seed(Settings())
+
+
+def found(nlp: Language, seed: SeedKB, text: str) -> dict[str, tuple[str, list[str]]]:
+    """name -> (type, mention texts) of the entities the full pipeline finds in ``text``."""
+    return {e.name: (e.type, [m.text for m in e.mentions]) for e in entities(nlp(text), seed).values()}
+
+
+def test_unknown_organisations_by_their_context(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = ("Marta Quell, an analyst at Corvane Insights, was sceptical. Researchers at the Tidewater Evaluation "
+            "Forum agreed. Pellbrook, an early backer of the startup, declined to comment.")
+    got = found(trained_nlp, real_seed, text)
+    assert got["Corvane Insights"][0] == "Company"
+    assert got["Tidewater Evaluation Forum"][0] == "ThinkTank"
+    assert got["Pellbrook"][0] == "Company"
+    assert got["Marta Quell"][0] == "Person"
+    # negative: a person described by a noun that also fits people stays a person; a place after "at" is no
+    # organisation; a role at a seed organisation links to the seed entity
+    text = "Henrik Dahl, an early investor, said so. Engineers at Shanghai were busy. Analysts at Alibaba agreed."
+    got = found(trained_nlp, real_seed, text)
+    assert got["Henrik Dahl"][0] == "Person"
+    assert "Engineers at Shanghai" not in got and got.get("Shanghai", ("City",))[0] == "City"
+    assert "Alibaba" in got and got["Alibaba"][0] == "Company"
+
+
+def test_organisation_head_word_wins_over_a_person_label(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = "Orvessa Intelligence said its new model was trained in Hangzhou. Kestrin Partners invested."
+    got = found(trained_nlp, real_seed, text)
+    assert got["Orvessa Intelligence"][0] != "Person" and got["Kestrin Partners"][0] == "Company"
+    # negative: "Artificial Intelligence" at the end of a name is not the head word "Intelligence"
+    got = found(trained_nlp, real_seed, "Dana Whitfield spoke at the Harbor Institute for Artificial Intelligence.")
+    assert got["Dana Whitfield"][0] == "Person"
+    assert got["Harbor Institute for Artificial Intelligence"][0] == "ResearchCenter"
+
+
+def test_policy_lab_is_a_think_tank(trained_nlp: Language, real_seed: SeedKB) -> None:
+    got = found(trained_nlp, real_seed, "A fellow at the Harbour Policy Lab said the rules were vague.")
+    assert got["Harbour Policy Lab"][0] == "ThinkTank"
+    got = found(trained_nlp, real_seed, "The Harbour Robotics Lab built a new arm.")
+    assert got.get("Harbour Robotics Lab", ("ResearchCenter",))[0] != "ThinkTank"
+
+
+def test_washington_as_the_us_government_and_as_the_city(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = ("WASHINGTON, March 3 (Wirefeed) - Officials met on Monday.\n\n"
+            "Washington wants allies to follow. The plan may face questions in Washington, where lawmakers are "
+            "divided. A Washington, D.C.-based group disagreed.")
+    got = found(trained_nlp, real_seed, text)
+    assert got["United States"][0] == "Country"
+    assert got["United States"][1].count("Washington") == 2
+    assert got["Washington, D.C."][0] == "City" and "WASHINGTON" in got["Washington, D.C."][1]
+    # Beijing is the city unless it is the subject of a government's verb
+    text = "The startup is based in Beijing. Beijing warned that it would retaliate."
+    got = found(trained_nlp, real_seed, text)
+    assert got["Beijing"] == ("City", ["Beijing"])
+    assert got["China"][1] == ["Beijing"]
+    # negative: Washington state is no mention of either
+    got = found(trained_nlp, real_seed, "The data centre sits in rural Washington state.")
+    assert "United States" not in got and "Washington, D.C." not in got

@@ -22,6 +22,8 @@ from spacy.tokens import Doc, Span, Token
 from kg.extract.annotations import annotated, token_texts
 from kg.extract.lexicon import EntityLexicon, load_lexicon
 from kg.extract.linking import ORG_TYPES, PLACE_TYPES, SeedIndex, name_key, normalize, seed_key
+from kg.extract.metonyms import read_metonyms
+from kg.extract.org_context import OrgContextFinder
 from kg.extract.shapes import ModelFinder, ShapeFinder
 from kg.seed import SeedEntity, SeedKB
 
@@ -88,6 +90,7 @@ class EntityCandidates:
         self.index: SeedIndex | None = None
         self.models: ModelFinder | None = None
         self.shapes: ShapeFinder | None = None
+        self.org_contexts: OrgContextFinder | None = None
         self.demonym_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.family_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.family_keys: dict[str, str] = {}
@@ -98,6 +101,7 @@ class EntityCandidates:
         self.index = index
         self.models = ModelFinder(index, self.lexicon)
         self.shapes = ShapeFinder(index, self.lexicon)
+        self.org_contexts = OrgContextFinder(index, self.lexicon)
         self.demonym_matcher = PhraseMatcher(self.vocab, attr="ORTH")
         for dem, key in sorted(index.demonyms.items()):
             self.demonym_matcher.add(key, [self.make_doc(dem)])
@@ -117,6 +121,7 @@ class EntityCandidates:
         for match_id, start, end in self.family_matcher(doc):
             found.append(Candidate(start, end, "Model", "model-family", self.vocab.strings[match_id]))
         found.extend(self._after_context_nouns(doc, found))
+        found.extend(self._org_contexts(doc))
         mid_caps: list[set[str]] = []  # computed on first use
         for ent in doc.ents:
             if ent.ent_id_ or ent.label_ not in NER_KEPT:
@@ -127,7 +132,7 @@ class EntityCandidates:
                     found.append(cand)
         sense = self.lexicon.sense_words
         found = [c for c in found if not (c.end < len(doc) and doc[c.end].lower_ in sense and c.type != "Policy")]
-        chosen = _select(found)
+        chosen = self._metonyms(doc, _select(found))
         taken = [False] * len(doc)
         for c in chosen:
             for i in range(c.start, c.end):
@@ -143,6 +148,20 @@ class EntityCandidates:
             Span(doc, c.start, c.end, label=c.type, kb_id=c.key, span_id=c.rule) for c in chosen
         ]
         return doc
+
+    def _metonyms(self, doc: Doc, chosen: list[Candidate]) -> list[Candidate]:
+        """One-token capitals read as their country or their city (:mod:`kg.extract.metonyms`), replacing
+        whatever candidate the token had."""
+        assert self.index is not None
+        covered = {i for c in chosen if c.end - c.start > 1 for i in range(c.start, c.end)}
+        readings = read_metonyms(doc, token_texts(doc), self.lexicon, self.index, covered, line_initial)
+        if not readings:
+            return chosen
+        kept = [c for c in chosen if not (c.end - c.start == 1 and c.start in readings)]
+        for i, reading in sorted(readings.items()):
+            if reading is not None:
+                kept.append(Candidate(i, i + 1, reading[0], "place", reading[1]))
+        return kept
 
     # ------------------------------------------------------------------ sources
     def _seed_ents(self, doc: Doc) -> list[Candidate]:
@@ -204,6 +223,16 @@ class EntityCandidates:
             else:
                 out.append(Candidate(s.start, s.end, s.type, "shape", ""))
         return out
+
+    def _org_contexts(self, doc: Doc) -> list[Candidate]:
+        """Unknown organisations by context ("an analyst at Northbridge Insights", "ZhenFund, an early
+        investor"); see :mod:`kg.extract.org_context`."""
+        assert self.org_contexts is not None
+        persons = {i for e in doc.ents if e.label_ == "PERSON" for i in range(e.start, e.end)}
+        return [
+            Candidate(o.start, o.end, o.type, "ner-context", "")
+            for o in self.org_contexts.find(doc, token_texts(doc), persons)
+        ]
 
     def _after_context_nouns(self, doc: Doc, found: list[Candidate]) -> list[Candidate]:
         """"AI startup Zhipu", "chipmaker SMIC": proper nouns right after a typing noun are a name even when

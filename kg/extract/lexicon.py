@@ -35,6 +35,15 @@ class PlaceEntry:
 
 
 @dataclass(frozen=True)
+class Metonym:
+    """A capital that may stand for its country's government."""
+
+    country: str
+    city: str
+    default: str  # "country" or "city": the reading when no cue decides
+
+
+@dataclass(frozen=True)
 class EntityLexicon:
     name_heads: dict[str, str]
     prefix_heads: dict[str, str]
@@ -67,10 +76,23 @@ class EntityLexicon:
     product_nouns: frozenset[str]
     modifier_nouns: frozenset[str]
     context_detection_nouns: frozenset[str]
+    org_role_nouns: frozenset[str]
+    org_role_preps: frozenset[str]
+    org_appositive_nouns: dict[str, str]
+    org_person_nouns: frozenset[str]
+    org_appositive_determiners: frozenset[str]
+    org_appositive_window: int
+    org_max_name_tokens: int
+    org_default_type: str
     publication_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     countries: tuple[PlaceEntry, ...]
     regions: frozenset[str]
+    metonyms: dict[str, Metonym]  # casefolded name -> readings
+    metonym_literal_after: frozenset[str]
+    metonym_literal_before: tuple[str, ...]
+    metonym_not_place_after: frozenset[str]
+    metonym_verbs: frozenset[str]
     families: tuple[ModelFamily, ...]
     version_words: frozenset[str]
     size_re: re.Pattern[str]
@@ -107,6 +129,7 @@ def load_lexicon() -> EntityLexicon:
     """The entity lexicons (cached per process). Raises ``InputError`` naming a malformed file."""
     types, stop, places, models = (_load(n) for n in FILES)
     try:
+        org = types["org_contexts"]
         report_nouns = frozenset(str(n).split()[-1].casefold() for n in types["report_nouns"])
         return EntityLexicon(
             name_heads=_table(types, "name_heads"),
@@ -142,6 +165,14 @@ def load_lexicon() -> EntityLexicon:
             product_nouns=_lower(stop["product_nouns"]),
             modifier_nouns=_lower(stop["modifier_nouns"]),
             context_detection_nouns=_lower(types["context_detection_nouns"]),
+            org_role_nouns=_lower(org["role_nouns"]),
+            org_role_preps=_lower(org["role_prepositions"]),
+            org_appositive_nouns={k.casefold(): v for k, v in _table(org, "appositive_nouns").items()},
+            org_person_nouns=_lower(org["person_nouns"]),
+            org_appositive_determiners=_lower(org["appositive_determiners"]),
+            org_appositive_window=int(org["appositive_window"]),
+            org_max_name_tokens=int(org["max_name_tokens"]),
+            org_default_type=str(org["default_type"]),
             publication_verbs=_lower(stop["publication_verbs"]),
             speech_verbs=_lower(stop["speech_verbs"]),
             countries=tuple(
@@ -153,6 +184,14 @@ def load_lexicon() -> EntityLexicon:
                 for c in places["countries"]
             ),
             regions=_words(places["regions"]),
+            metonyms={
+                str(k).casefold(): Metonym(str(v["country"]), str(v["city"]), str(v["default"]))
+                for k, v in places["metonyms"]["names"].items()
+            },
+            metonym_literal_after=_words(places["metonyms"]["literal_after"]),
+            metonym_literal_before=tuple(str(v).casefold() for v in places["metonyms"]["literal_before"]),
+            metonym_not_place_after=_words(places["metonyms"]["not_a_place_after"]),
+            metonym_verbs=_lower(places["metonyms"]["verbs"]),
             families=tuple(
                 ModelFamily(
                     name=str(f["name"]),
@@ -170,4 +209,4 @@ def load_lexicon() -> EntityLexicon:
         raise InputError(f"kg/patterns/entities_*.json: malformed lexicon ({type(err).__name__}: {err})") from err
 
 
-__all__ = ["EntityLexicon", "ModelFamily", "PlaceEntry", "load_lexicon"]
+__all__ = ["EntityLexicon", "Metonym", "ModelFamily", "PlaceEntry", "load_lexicon"]

@@ -1,0 +1,174 @@
+"""Unknown organisation names found by the words around them, whatever the statistical NER called them.
+
+Two contexts, both read from ``org_contexts`` in ``kg/patterns/entities_types.json``:
+
+* a role noun + "at" + a capitalised name: "an analyst at Northbridge Insights", "researchers at the Open
+  Evaluation Forum";
+* a capitalised name + ", a/an/the ... <appositive noun>": "ZhenFund, an early investor in Manus",
+  "Halden Capital, a venture firm".
+
+The small NER model misses such names or calls them anything (``CARDINAL``, ``FAC``, ``PERSON``); the
+context says what they are. The scan is linear: a set lookup per token, and work only around the hits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from kg.extract.lexicon import EntityLexicon
+from kg.extract.linking import SeedIndex, normalize
+
+_NAME_JOINERS = frozenset({"&", "-", "of", "for", "and"})
+
+
+@dataclass(frozen=True)
+class OrgContext:
+    start: int  # token indices, end exclusive
+    end: int
+    type: str
+
+
+def _capital(text: str) -> bool:
+    return bool(text) and (text[0].isupper() or (text[0].isdigit() and any(c.isupper() for c in text)))
+
+
+def _run_after(doc: Doc, texts: list[str], start: int, limit: int) -> int:
+    """End (exclusive) of the capitalised name starting at ``start`` ("Open Evaluation Forum", "Lowe & Co")."""
+    end = start
+    j = start
+    while j < len(texts) and j - start < limit:
+        text = texts[j]
+        if "\n" in text:
+            break
+        if _capital(text):
+            end = j + 1
+            if "\n" in doc[j].whitespace_:
+                break
+        elif text not in _NAME_JOINERS or end != j:
+            break
+        j += 1
+    return end
+
+
+def _run_before(doc: Doc, texts: list[str], end: int, limit: int) -> int:
+    """Start of the capitalised name ending just before ``end``."""
+    start = end
+    j = end - 1
+    while j >= 0 and end - j <= limit:
+        text = texts[j]
+        if "\n" in text or ("\n" in doc[j].whitespace_ and j < end - 1):
+            break
+        if _capital(text):
+            start = j
+        elif text not in _NAME_JOINERS or start != j + 1:
+            break
+        j -= 1
+    return start
+
+
+class OrgContextFinder:
+    """See the module docstring."""
+
+    def __init__(self, index: SeedIndex, lexicon: EntityLexicon) -> None:
+        self.index = index
+        self.lexicon = lexicon
+
+    def find(self, doc: Doc, texts: list[str], persons: set[int]) -> list[OrgContext]:
+        """Organisation names by context (``persons``: token indices the NER labels PERSON)."""
+        lex = self.lexicon
+        roles, preps = lex.org_role_nouns, lex.org_role_preps
+        lowers = [t.lower() for t in texts]
+        out: list[OrgContext] = []
+        limit = lex.org_max_name_tokens
+        for i, lower in enumerate(lowers):
+            if lower in roles and i + 2 < len(texts) and lowers[i + 1] in preps:
+                start = i + 2 + (lowers[i + 2] == "the")
+                end = _run_after(doc, texts, start, limit)
+                found = self._name(doc, texts, start, end, None, persons)
+                if found is not None:
+                    out.append(found)
+            elif lower == "," and i + 2 < len(texts) and lowers[i + 1] in lex.org_appositive_determiners:
+                noun = self._appositive_noun(texts, lowers, i + 2)
+                start = _run_before(doc, texts, i, limit)
+                if noun is None:
+                    found = self._person(doc, texts, lowers, start, i)
+                else:
+                    found = self._name(doc, texts, start, i, noun, persons)
+                if found is not None:
+                    out.append(found)
+        return out
+
+    def _person(self, doc: Doc, texts: list[str], lowers: list[str], start: int, end: int) -> OrgContext | None:
+        """A name + ", a/an <role noun> at/of ..." ("Marta Quell, an analyst at ...") is a person: two or three
+        capitalised words the seed and the name heads do not know."""
+        lex = self.lexicon
+        det = end + 1
+        noun = lowers[det + 1] if det + 1 < len(lowers) else ""
+        if lowers[det] not in ("a", "an") or noun not in lex.org_role_nouns or noun in lex.org_person_nouns:
+            return None
+        if not 2 <= end - start <= 3 or any(not texts[k][:1].isupper() or not texts[k].isalpha() for k in
+                                             range(start, end)):
+            return None
+        name = doc[start:end].text
+        if self.index.lookup(name) or texts[end - 1] in lex.name_heads or self.index.place(name):
+            return None
+        return OrgContext(start, end, "Person")
+
+    def _appositive_noun(self, texts: list[str], lowers: list[str], first: int) -> str | None:
+        """The organisation noun heading ", a/an/the ..." (within a few lower-case words, before any punctuation,
+        preposition or name: "an analyst at Center for ..." has none)."""
+        lex = self.lexicon
+        for k in range(first, min(first + lex.org_appositive_window, len(lowers))):
+            word = lowers[k]
+            if word in _NAME_JOINERS - {"-"} or word in lex.org_role_preps or word in ("in", "with", "on", "by"):
+                return None
+            if not word[:1].isalnum() and word not in ("-", "\u2010", "\u2011"):
+                return None
+            if texts[k][:1].isupper() and k > first:
+                continue  # "a Beijing-based lab", "an AI startup": names modify, they do not head
+            if word in lex.context_nouns or word in lex.org_appositive_nouns:
+                nxt = lowers[k + 1] if k + 1 < len(lowers) else ""
+                if nxt in lex.context_nouns or nxt in lex.org_appositive_nouns:
+                    continue  # "a venture capital firm": the last noun heads the phrase
+                return word
+        return None
+
+    def _name(
+        self, doc: Doc, texts: list[str], start: int, end: int, noun: str | None, persons: set[int]
+    ) -> OrgContext | None:
+        if end <= start:
+            return None
+        lex = self.lexicon
+        words = [w for w in texts[start:end] if w not in _NAME_JOINERS]
+        if not words or not _capital(texts[start]) or not _capital(texts[end - 1]):
+            return None
+        if end < len(texts) and texts[end] in ("-", "\u2010", "\u2011"):
+            return None  # "Beijing-based ...": a modifier, not the name
+        name = doc[start:end].text
+        norm = normalize(name)
+        if norm in lex.stop_names or norm in lex.pronouns or self.index.lookup(name):
+            return None
+        if self.index.place(name) or name in self.index.demonyms:
+            return None
+        if any(w.lower() in lex.calendar_words or any(c.isdigit() for c in w) for w in words):
+            return None
+        if all(w.lower() in lex.generic_words for w in words):
+            return None
+        head = lex.name_heads.get(words[-1]) if len(words) > 1 else None
+        for phrase, type_name in lex.name_contains.items():
+            if phrase in name:
+                head = type_name
+        if head is not None:
+            return OrgContext(start, end, head) if head != "Person" else None
+        is_person = any(i in persons for i in range(start, end))
+        if noun is None:
+            return None if is_person else OrgContext(start, end, lex.org_default_type)
+        if is_person and noun in lex.org_person_nouns:
+            return None
+        type_name = lex.context_nouns.get(noun) or lex.org_appositive_nouns.get(noun) or lex.org_default_type
+        return OrgContext(start, end, type_name) if type_name not in ("Model", "Person") else None
+
+
+__all__ = ["OrgContext", "OrgContextFinder"]
