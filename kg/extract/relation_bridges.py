@@ -92,7 +92,9 @@ def bridge_rules() -> tuple[BridgeRule, ...]:
         for role in raw["role_classes"]:
             if construction["name"] in ("title", "title-of") and role["name"] not in title_classes:
                 continue
-            role_slots = {**slots, "NOUN": _alternation(role["nouns"]), "PREP": _alternation(role["preps"])}
+            # plural role nouns too: "Hashimoto and Manning are members of the Stanford faculty"
+            noun = _alternation(role["nouns"]) + "(?:e?s)?"
+            role_slots = {**slots, "NOUN": noun, "PREP": _alternation(role["preps"])}
             holder_left = construction["holder"] == "left"
             holder_types, anchor_types = tuple(role["holder"]), tuple(role["anchor"])
             subject_is_holder = role["subject"] == "holder"
@@ -110,7 +112,9 @@ def bridge_rules() -> tuple[BridgeRule, ...]:
                     subject=("left" if holder_left == subject_is_holder else "right"),
                     confidence=float(role["confidence"]),
                     same_root=bool(role.get("same_root", False)),
-                    needs=frozenset(noun.lower().split()[-1] for noun in role["nouns"]),
+                    needs=frozenset(
+                        noun.lower().split()[-1] + plural for noun in role["nouns"] for plural in ("", "s", "es")
+                    ),
                 )
             )
     return tuple(rules)
@@ -190,8 +194,27 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
                 if not _emit(ctx, rule, left, right, extend):
                     _emit(ctx, rule, left, right0, extend)
                 continue
+            holders = _coordinated_before(ctx, mentions, pos) if PLURAL_COPULA.match(between) else [left]
             for target in _coordinated(ctx, mentions, pos + 1) if rule.after is None else [right0]:
-                _emit(ctx, rule, left, target, max(extend, target.last))
+                for holder in holders:
+                    _emit(ctx, rule, holder, target, max(extend, target.last))
+
+
+PLURAL_COPULA = re.compile(r"\s+(?:are|were|remain|have\s+been)\s", re.IGNORECASE)
+
+
+def _coordinated_before(ctx: Context, mentions: list[Located], pos: int) -> list[Located]:
+    """The mention at ``pos`` and those coordinated before it ("Hashimoto and Manning are ...")."""
+    found = [mentions[pos]]
+    text = ctx.text
+    while pos > 0:
+        prev, cur = mentions[pos - 1], mentions[pos]
+        gap = text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[cur.first].idx]
+        if not COORDINATION.fullmatch(gap) or prev.type != cur.type:
+            break
+        found.append(prev)
+        pos -= 1
+    return found
 
 
 @lru_cache(maxsize=16384)

@@ -4,104 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 from spacy.tokens import Doc, Token
 
 from kg.extract.docview import DocView, mention_index
+from kg.extract.relation_data import PRONOUNS, RelationData, RoleClass, Signature, relation_data
 from kg.extract.relation_roles import grammatical_subjects
-from kg.extract.spans import Located, Unit, is_a, pattern_data, root_class, with_conjuncts
+from kg.extract.spans import Located, Unit, is_a, root_class, with_conjuncts
 from kg.records import Document, Entity
-
-PRONOUNS = frozenset({"it", "this", "its"})
-
-
-@dataclass(frozen=True)
-class Signature:
-    domain: tuple[str, ...] | None
-    range: tuple[str, ...] | None
-
-
-@dataclass(frozen=True)
-class RoleClass:
-    """Role nouns that relate a holder ("founder", "unit", "investor") to an anchor ("of DeepSeek")."""
-
-    name: str
-    predicate: str
-    subject_is_holder: bool
-    holder: tuple[str, ...]
-    anchor: tuple[str, ...]
-    confidence: float
-    preps: frozenset[str]
-    nouns: tuple[str, ...]
-    same_root: bool = False
-
-
-@dataclass(frozen=True)
-class RelationData:
-    """The parts of kg/patterns/relations.json every rule needs."""
-
-    raw: dict[str, Any]
-    signatures: dict[str, Signature]
-    symmetric: frozenset[str]
-    hedge_factor: float
-    resolution_factor: float
-    report_nouns: frozenset[str]
-    generic_nouns: frozenset[str]
-    anaphors: dict[str, tuple[str, ...]]
-    anaphor_window: int
-    roles: tuple[RoleClass, ...]
-    of_nouns: frozenset[str]
-    example_preps: frozenset[str]
-    keep_hedged: bool
-    referring_words: frozenset[str]  # words that resolve to an entity without a mention ("it", "its", "whose")
-    referring_lemmas: frozenset[str]  # nouns that do ("the report", "the company's")
-
-
-def _types(value: object) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    assert isinstance(value, list)
-    return tuple(str(v) for v in value)
-
-
-@lru_cache(maxsize=1)
-def relation_data() -> RelationData:
-    raw = pattern_data("relations")
-    sigs = {
-        name: Signature(_types(sig.get("domain")), _types(sig.get("range"))) for name, sig in raw["signatures"].items()
-    }
-    return RelationData(
-        raw=raw,
-        signatures=sigs,
-        symmetric=frozenset(raw["symmetric"]),
-        hedge_factor=float(raw["hedge_factor"]),
-        resolution_factor=float(raw["resolution_factor"]),
-        report_nouns=frozenset(str(n).lower() for n in raw["report_nouns"]),
-        generic_nouns=frozenset(str(n).lower() for n in raw["generic_nouns"]),
-        anaphors={str(k).lower(): tuple(v) for k, v in raw["anaphors"].items()},
-        anaphor_window=int(raw["anaphor_window_units"]),
-        roles=tuple(
-            RoleClass(
-                name=r["name"],
-                predicate=r["predicate"],
-                subject_is_holder=r["subject"] == "holder",
-                holder=tuple(r["holder"]),
-                anchor=tuple(r["anchor"]),
-                confidence=float(r["confidence"]),
-                preps=frozenset(r["preps"]),
-                nouns=tuple(r["nouns"]),
-                same_root=bool(r.get("same_root", False)),
-            )
-            for r in raw["role_classes"]
-        ),
-        of_nouns=frozenset(str(n).lower() for n in raw["of_nouns"]),
-        example_preps=frozenset(str(n).lower() for n in raw["example_preps"]),
-        keep_hedged=bool(raw["keep_hedged"]),
-        referring_words=PRONOUNS | frozenset(str(w).lower() for w in raw["possessive_pronouns"]),
-        referring_lemmas=frozenset(str(n).lower() for n in (*raw["report_nouns"], *raw["anaphors"])),
-    )
 
 
 @dataclass(frozen=True)
@@ -200,8 +110,10 @@ class Context:
         if tok.pos_ in ("NOUN", "PROPN") and generic and described:
             # "the model, Qwen-SEA-LION-v4": the name in apposition beats any resolution of "the model" itself
             for child in tok.children:
-                deps = ("compound", "appos", "nmod") if loc is None else ("appos",)
+                deps = ("compound", "appos", "nmod", "amod") if loc is None else ("appos",)
                 named = self.index.at(child.i) if child.dep_ in deps else None
+                if named is not None and child.dep_ == "amod" and is_a(named.type, ["Place"]):
+                    named = None  # "the Chinese model" is no model called China; "the Qwen3 family" is Qwen3
                 if named is not None and (loc is None or not loc.first <= child.i <= loc.last):
                     return Resolved(named.entity, min(named.first, tok.i), max(named.last, tok.i))
         if loc is not None:
@@ -217,6 +129,10 @@ class Context:
             if report is not None:
                 first = min([tok.i] + [c.i for c in tok.children if c.dep_ in ("det", "amod") and c.i < tok.i])
                 return Resolved(report, first, tok.i, self.data.resolution_factor)
+        if self.data.anaphors.get(lemma) == ("Policy",) and self._bare_reference(tok):
+            policy = self._policy_antecedent(tok, lemma)  # "the code, published by the European Commission"
+            if policy is not None:
+                return Resolved(policy, tok.i, tok.i, self.data.resolution_factor)
         if pronouns and tok.lower_ in PRONOUNS and tok.dep_ in ("nsubj", "nsubjpass", "poss"):
             unit = self.unit_of(tok)
             if unit is not None and unit.index > 0:
@@ -277,6 +193,20 @@ class Context:
             if topic is not None and is_a(topic.entity.type, wanted):
                 return Resolved(topic.entity, tok.i, tok.i, topic.factor * self.data.resolution_factor)
         return None
+
+    def _policy_antecedent(self, noun: Token, lemma: str) -> Entity | None:
+        """"the code" -> the nearest earlier policy named with that word ("... Code of Practice"), else the only
+        policy of the last ``anaphor_window_units`` sentences."""
+        unit = self.unit_of(noun)
+        if unit is None:
+            return None
+        first = self.units[max(0, unit.index - self.data.anaphor_window)].first
+        fitting = [loc for loc in self.index.in_range(first, noun.i - 1, nested=True) if is_a(loc.type, ["Policy"])]
+        word = lemma.rstrip("s")
+        named = [loc for loc in fitting if word in {w.rstrip("s") for w in loc.entity.name.lower().split()}]
+        if named:
+            return named[-1].entity
+        return fitting[-1].entity if len({loc.entity.id for loc in fitting}) == 1 else None
 
     def _bare_reference(self, tok: Token) -> bool:
         """"the report", "this analysis": definite, with no organisation or name of its own."""

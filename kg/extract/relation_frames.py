@@ -27,7 +27,14 @@ from spacy.tokens import Token
 
 from kg.extract.modality import hedge_cue, negation_cue
 from kg.extract.relation_context import Context, Resolved, relation_data
-from kg.extract.relation_roles import agents, grammatical_subjects, is_passive, patients, prep_objects
+from kg.extract.relation_roles import (
+    RELATIVE_PRONOUNS,
+    agents,
+    grammatical_subjects,
+    is_passive,
+    patients,
+    prep_objects,
+)
 from kg.extract.spans import Unit, is_a, with_conjuncts
 
 ROLE_NAMES = frozenset({"agent", "patient", "theme", "npadvmod", "agent-conjunct", "owner"})
@@ -128,9 +135,9 @@ def role_tokens(v: Token, spec: RoleSpec, subject: Token | None = None) -> list[
     found: list[Token] = []
     for role in spec.roles:
         if role == "agent":
-            found += agents(v) or ([subject] if subject is not None and not passive else [])
+            found += agents(v) + ([subject] if subject is not None and not passive else [])
         elif role == "patient":
-            found += patients(v) or ([subject] if subject is not None and passive else [])
+            found += patients(v) + ([subject] if subject is not None and passive else [])
         elif role == "theme":
             found += patients(v) or agents(v) or ([subject] if subject is not None else [])
         elif role == "prep":
@@ -148,8 +155,11 @@ def subject_by_position(ctx: Context, v: Token) -> Token | None:
     The small parser reads a name like "Beyond DeepSeek" as a prepositional phrase and leaves
     "... was produced by X" without a subject; the name just before the verb group is the subject then.
     """
-    if v.dep_ not in ("ROOT", "ccomp", "conj") or grammatical_subjects(v):
+    if v.dep_ not in ("ROOT", "ccomp", "conj"):
         return None
+    subjects = grammatical_subjects(v)
+    if subjects:
+        return _fronted_name(ctx, v, subjects)
     deps = ("aux", "auxpass", "neg", "advmod", "compound")
     first = min([v.i] + [c.i for c in v.children if c.dep_ in deps and c.i < v.i and ctx.index.at(c.i) is None])
     loc = ctx.index.at(first - 1)
@@ -239,6 +249,20 @@ def _mistagged_verb(ctx: Context, v: Token, unit: Unit) -> bool:
     return not any(t.pos_ in ("VERB", "AUX") for t in ctx.doc[unit.first : unit.last + 1])
 
 
+def _fronted_name(ctx: Context, v: Token, subjects: list[Token]) -> Token | None:
+    """"Baidu, long a defender of closed models, opened ...": the parser took the apposition for the subject
+    and hung the name on the verb; the name before the comma is the subject then."""
+    subj = subjects[0]
+    if len(subjects) > 1 or ctx.index.at(subj.i) is not None or subj.lower_ in RELATIVE_PRONOUNS:
+        return None
+    start = subj.left_edge.i
+    for c in v.children:
+        loc = ctx.index.at(c.i) if c.i < start and c.dep_ in ("advmod", "npadvmod", "dep", "nmod") else None
+        if loc is not None and ctx.doc[loc.last + 1].text == "," and loc.last + 2 == start:
+            return ctx.doc[loc.last]
+    return None
+
+
 def verb_relations(ctx: Context, unit: Unit) -> None:
     table = verb_frames()
     for i in range(unit.first, unit.last + 1):
@@ -298,89 +322,12 @@ def _possessor_fallback(ctx: Context, toks: list[Token], v: Token) -> list[Resol
     return found
 
 
-# nominal frames -------------------------------------------------------------------------------------------
-
-
-def nominal_relations(ctx: Context, unit: Unit) -> None:
-    table = nominal_frames()
-    light = frozenset(relation_data().raw["light_verbs"])
-    for i in range(unit.first, unit.last + 1):
-        if ctx.lemmas[i] not in table:
-            continue
-        n = ctx.doc[i]
-        frames = table.get(n.lemma_.lower()) if n.pos_ in ("NOUN", "PROPN") else None
-        if not frames or any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in n.children):
-            continue
-        governor = n.head if n.head.lemma_.lower() in light and n.dep_ in ("dobj", "nsubjpass") else None
-        factor = 1.0
-        if governor is not None:
-            gov_factor = modality_factor(ctx, governor, unit)
-            if gov_factor is None:
-                continue
-            factor = gov_factor
-        itself = ctx.index.at(n.i)
-        for frame in frames:
-            if frame.requires_modifier and not any(c.lower_ in frame.requires_modifier for c in n.children):
-                continue
-            cue = [n.i] + ([governor.i] if governor is not None else [])
-            if frame.pairwise:
-                _pairwise(ctx, frame, n, governor, cue, unit, factor)
-                continue
-            subjects = _nominal_role(ctx, n, governor, frame.subject)
-            objects = _nominal_role(ctx, n, governor, frame.object)
-            if itself is not None and is_a(itself.type, ["Policy"]) and "owner" in frame.subject.roles:
-                policy = Resolved(itself.entity, itself.first, itself.last)
-                for issuer in subjects:
-                    if issuer.entity.id != itself.entity.id and ctx.admit(itself.entity, "issuedBy", issuer.entity,
-                                                                          None, ["GovernmentBody", "Country"]):
-                        first, last = min(policy.first, issuer.first, *cue), max(policy.last, issuer.last, *cue)
-                        ctx.add(itself.entity, "issuedBy", issuer.entity, max(unit.first, first),
-                                min(unit.last, last), "policy-issuer", 0.75 * factor * issuer.factor)
-                subjects = [policy]
-            for subj in subjects:
-                for obj in objects:
-                    emit(ctx, frame, subj, obj, cue, unit, factor)
-
-
-def _pairwise(
-    ctx: Context, frame: Frame, n: Token, governor: Token | None, cue: list[int], unit: Unit, factor: float
-) -> None:
-    """"A joint publication of X and Y": every named party with every other."""
-    parties = _nominal_role(ctx, n, governor, frame.subject)
-    for k, a in enumerate(parties):
-        for b in parties[k + 1 :]:
-            if a.entity.id != b.entity.id:
-                emit(ctx, frame, a, b, cue, unit, factor)
-
-
-def _nominal_role(ctx: Context, n: Token, governor: Token | None, spec: RoleSpec) -> list[Resolved]:
-    toks: list[Token] = []
-    found: list[Resolved] = []
-    for role in spec.roles:
-        if role == "owner":
-            owners = [c for c in n.children if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i < n.i]
-            named = [r for c in owners if (r := ctx.resolve(c)) is not None and not r.first <= n.i <= r.last]
-            if named:
-                found += named
-            elif governor is not None and n.dep_ == "dobj":
-                toks += agents(governor)
-        elif role == "prep":
-            for host in (n, governor):
-                if host is None:
-                    continue
-                for _prep, obj in prep_objects(host, spec.preps):
-                    toks.append(obj)
-                    if ctx.index.at(obj.i) is None:  # "restrictions on chips to China"
-                        toks += [o for _p, o in prep_objects(obj, spec.preps, nested=False)]
-    return found + resolve_all(ctx, toks)
-
-
 __all__ = [
     "Frame",
     "RoleSpec",
+    "emit",
     "modality_factor",
     "nominal_frames",
-    "nominal_relations",
     "resolve_all",
     "role_spec",
     "role_tokens",

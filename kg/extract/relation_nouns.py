@@ -27,7 +27,7 @@ POSSESSIVE_GAP = re.compile(r"\s*['’]s?\s+")
 
 
 @lru_cache(maxsize=1)
-def _role_index() -> dict[str, tuple[RoleClass, ...]]:
+def role_index() -> dict[str, tuple[RoleClass, ...]]:
     """Last word of each role noun -> the role classes that use it."""
     index: dict[str, list[RoleClass]] = {}
     for role in relation_data().roles:
@@ -95,7 +95,7 @@ def _apply_possessive(ctx: Context, owner: Resolved, loc: Located, unit: Unit) -
 def title_relations(ctx: Context, unit: Unit) -> None:
     """Role nouns attached to a name by the parse: "the company's chief global affairs officer Joel Kaplan",
     "Alibaba Cloud, the group's cloud computing arm", "Liang Wenfeng, founder of DeepSeek"."""
-    index = _role_index()
+    index = role_index()
     for loc in ctx.index.in_range(unit.first, unit.last, nested=True):
         head = ctx.index.head_of(loc)
         roles = [c for c in head.children if c.dep_ in ("compound", "appos") and not loc.first <= c.i <= loc.last]
@@ -104,22 +104,23 @@ def title_relations(ctx: Context, unit: Unit) -> None:
         for r in roles:
             if not ctx.same_unit(r, head) or ctx.index.at(r.i) is not None:
                 continue
-            for role in _roles_for(ctx, index, r):
+            for role in roles_for(ctx, index, r):
                 _role(ctx, role, loc, r, unit)
 
 
-def _roles_for(ctx: Context, index: dict[str, tuple[RoleClass, ...]], r: Token) -> tuple[RoleClass, ...]:
+def roles_for(ctx: Context, index: dict[str, tuple[RoleClass, ...]], r: Token) -> tuple[RoleClass, ...]:
     """Role classes whose noun is the longest ending of the phrase headed by ``r`` ("chief global affairs
     officer" is an officer, not a chief executive officer)."""
     candidates = index.get(r.lower_) or index.get(r.lemma_.lower()) or ()
     if not candidates:
         return ()
-    words = [t.lower_ for t in r.lefts if t.dep_ in ("compound", "amod", "nmod") and t.i >= r.i - 4] + [r.lower_]
-    for k in range(len(words)):
-        phrase = " ".join(words[k:])
-        hits = tuple(role for role in candidates if phrase in role.nouns)
-        if hits:
-            return hits
+    mods = [t.lower_ for t in r.lefts if t.dep_ in ("compound", "amod", "nmod") and t.i >= r.i - 4]
+    for k in range(len(mods) + 1):
+        for last in dict.fromkeys((r.lower_, r.lemma_.lower())):  # "competitors" is a competitor
+            phrase = " ".join([*mods[k:], last])
+            hits = tuple(role for role in candidates if phrase in role.nouns)
+            if hits:
+                return hits
     return ()
 
 
@@ -263,4 +264,11 @@ def _add_pair(
         ctx.add(subj.entity, predicate, obj.entity, first, last, rule, conf * subj.factor * obj.factor)
 
 
-__all__ = ["collaboration_relations", "possessive_relations", "report_relations", "title_relations"]
+__all__ = [
+    "collaboration_relations",
+    "possessive_relations",
+    "report_relations",
+    "role_index",
+    "roles_for",
+    "title_relations",
+]

@@ -17,6 +17,9 @@ relations.json to keep them at ``hedge_factor`` times the confidence), a questio
 own types) exclude. A subject found by resolving "it", "its" or a bare "the report" costs
 ``resolution_factor``. "Outperforms" also needs an evaluation in the sentence (a benchmark, a test, a score).
 
+Credits (kg/extract/relation_credits.py): a credit line ("A joint publication of DigiChina and HAI."), an
+"About the Authors" section, and pronoun appositions ("Zhipu AI and MiniMax, two of its competitors").
+
 Collaboration on a report: "The analysis was produced by DigiChina ... It was developed in collaboration
 with HAI" gives report publishedBy DigiChina (verb-publish), report publishedBy HAI (report-co-publisher,
 lower confidence) and DigiChina collaboratesWith HAI (co-publisher).
@@ -31,7 +34,13 @@ from spacy.tokens import Doc
 from kg.extract.docview import doc_view
 from kg.extract.relation_bridges import bridge_relations
 from kg.extract.relation_context import Context, Found
-from kg.extract.relation_frames import nominal_relations, verb_relations
+from kg.extract.relation_credits import (
+    author_section_relations,
+    credit_relations,
+    pronoun_apposition_relations,
+)
+from kg.extract.relation_frames import verb_relations
+from kg.extract.relation_nominal import nominal_relations
 from kg.extract.relation_nouns import (
     collaboration_relations,
     possessive_relations,
@@ -68,6 +77,9 @@ def extract_relations(
         verb_relations(ctx, unit)
         nominal_relations(ctx, unit)
         collaboration_relations(ctx, unit)
+        credit_relations(ctx, unit)
+        pronoun_apposition_relations(ctx, unit)
+    author_section_relations(ctx)
     _implied_parents(ctx)
     return _finish(ctx)
 
