@@ -566,3 +566,21 @@ def test_washington_as_the_us_government_and_as_the_city(trained_nlp: Language, 
     # negative: Washington state is no mention of either
     got = found(trained_nlp, real_seed, "The data centre sits in rural Washington state.")
     assert "United States" not in got and "Washington, D.C." not in got
+
+
+def test_version_links_to_the_nearest_family_the_text_names(blank: Language, tiny: SeedKB) -> None:
+    found = entities(blank("DeepSeek-R1 was updated. The new DeepSeek-R1-0528 reasons longer."), tiny)
+    assert found["DeepSeek-R1-0528"].family == IRIS.entity_key("deepseek-r1")
+    # negative: without its parent in the text, the version links to the root family
+    found = entities(blank("The new DeepSeek-R1-0528 reasons longer."), tiny)
+    assert found["DeepSeek-R1-0528"].family == IRIS.entity_key("deepseek-models")
+
+
+def test_sizes_of_one_open_model_are_separate_models(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = ("The open gpt-oss line now has two sizes: gpt-oss-120b for servers and gpt-oss-20b for laptops. "
+            "ChatGLM, an older GLM model, was also tested.")
+    got = {e.name: e for e in entities(trained_nlp(text), real_seed).values()}
+    assert {"gpt-oss", "gpt-oss-120b", "gpt-oss-20b"} <= set(got)
+    assert got["gpt-oss-120b"].family == got["gpt-oss-20b"].family == got["gpt-oss"].id
+    assert [m.text for m in got["gpt-oss"].mentions] == ["gpt-oss"]
+    assert got["ChatGLM"].family == got["GLM"].id

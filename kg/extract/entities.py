@@ -171,7 +171,25 @@ def extract_entities(doc: Doc, document: Document, seed: SeedKB, iris: Iris) -> 
     short_forms(state)
     definite_references(state)
     link_reports(state)
+    _nearest_families(state)
     return state.entities()
+
+
+def _nearest_families(state: DocEntities) -> None:
+    """A model's family link goes to the nearest family the document names ("gpt-oss-120b" -> gpt-oss when
+    gpt-oss is mentioned), else to the root family (GPT): the guidelines' partOf for versions."""
+    index = state.index
+    for group in state.groups.values():
+        if group.seed is not None and group.seed.type == "Model":
+            chain = index.ancestors(group.seed)
+        elif group.family is not None and (start := index.seed.get(group.family)) is not None:
+            chain = [start, *index.ancestors(start)]
+        else:
+            continue
+        if not chain:
+            continue
+        present = [ent for ent in chain if ent.iri in state.groups and state.groups[ent.iri].mentions]
+        group.family = (present[0] if present else chain[-1]).iri
 
 
 __all__ = ["extract_entities", "headline_ranges", "seed_index"]

@@ -167,6 +167,19 @@ class SeedIndex:
             current = parents[0]
             seen.add(current.iri)
 
+    def ancestors(self, ent: SeedEntity) -> list[SeedEntity]:
+        """The model families above ``ent`` by ``partOf``, nearest first (empty for a family itself)."""
+        chain: list[SeedEntity] = []
+        seen = {ent.iri}
+        current = ent
+        while True:
+            parents = [p for iri in current.facts_for("partOf") if (p := self.seed.get(iri)) and p.type == "Model"]
+            if not parents or parents[0].iri in seen:
+                return chain
+            current = parents[0]
+            chain.append(current)
+            seen.add(current.iri)
+
     def lab_family(self, lab: SeedEntity) -> SeedEntity | None:
         """The one root model family a lab develops, if the seed says which."""
         roots = {
@@ -181,8 +194,9 @@ class SeedIndex:
         """Link key of the family of a model version ("Qwen2.5-72B" -> Qwen), or "" when unknown.
 
         Tries ever shorter prefixes of the name (cut at hyphens, spaces and letter-digit boundaries); the first
-        one that names a seed model gives that model's root family, a seed lab gives the family it develops,
-        a lexicon family gives itself.
+        one that names a seed model gives that model (the nearest family: ``kg.extract.entities`` links to the
+        nearest one the document names, else the root), a seed lab gives the family it develops, a lexicon
+        family gives itself.
         """
         cuts = [m.start() for m in _SPLIT_VERSION.finditer(name)]
         for cut in [len(name), *sorted(cuts, reverse=True)]:
@@ -191,10 +205,10 @@ class SeedIndex:
                 continue
             for ent in self.lookup(prefix):
                 if ent.type == "Model":
-                    root = self.root_family(ent)
-                    if cut == len(name) and root.iri == ent.iri:
-                        return ""  # the name is a family itself
-                    return seed_key(root)
+                    if cut == len(name):  # the name is a seed model: its family is its parent, if any
+                        parents = self.ancestors(ent)
+                        return seed_key(parents[0]) if parents else ""
+                    return seed_key(ent)  # the nearest family; the document decides how far up to link
                 if ent.type in ORG_TYPES:
                     fam = self.lab_family(ent)
                     if fam is not None:
