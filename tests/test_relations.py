@@ -281,6 +281,8 @@ EXTRA_NAMES = {
     "Commerce Department": ("Commerce Department", "GovernmentBody"),
     "AI Act": ("AI Act", "Policy"),
     "Liang Wenfeng": ("Liang Wenfeng", "Person"),
+    "AI Singapore": ("AI Singapore", "ResearchCenter"),
+    "SEA-LION": ("SEA-LION", "Model"),
 }
 
 
@@ -365,6 +367,20 @@ def test_a_model_family_named_as_a_modifier_and_a_fronted_subject(trained_nlp: L
     found = triples(trained_nlp, text)
     assert t("Kimi K2", "developedBy", "Moonshot AI") in found
     assert t("Kimi K2", "developedBy", "DeepSeek") not in found
+
+
+def test_a_headline_run_into_the_first_sentence(trained_nlp: Language) -> None:
+    # the parser joins a headline without a full stop to the sentence after the blank line
+    text = "Chinese labs race ahead\n\nAlibaba on Monday released Qwen under an open licence."
+    assert t("Qwen", "developedBy", "Alibaba") in triples(trained_nlp, text)
+    text = (
+        "Singapore's national AI effort trades Llama for Alibaba's Qwen\n\nAI Singapore, the state-funded "
+        "programme behind SEA-LION, has moved its newest model onto Qwen."
+    )
+    found = triples_with(trained_nlp, text, EXTRA_NAMES)
+    assert t("Qwen", "developedBy", "Alibaba") in found
+    # "Alibaba's" hangs on "AI Singapore" in the parse, across the blank line: no possessive there
+    assert t("AI Singapore", "partOf", "Alibaba") not in found
 
 
 # definite references resolved by the entity stage (kg/extract/coref.py), end to end --------------------

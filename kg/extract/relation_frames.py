@@ -155,9 +155,12 @@ def subject_by_position(ctx: Context, v: Token) -> Token | None:
     The small parser reads a name like "Beyond DeepSeek" as a prepositional phrase and leaves
     "... was produced by X" without a subject; the name just before the verb group is the subject then.
     """
-    if v.dep_ not in ("ROOT", "ccomp", "conj"):
+    crossed = not ctx.same_unit(v.head, v)  # a parse run across a blank line: the verb's role is unknown
+    if v.dep_ not in ("ROOT", "ccomp", "conj") and not crossed:
         return None
     subjects = grammatical_subjects(v)
+    if (subjects or crossed) and not any(ctx.same_unit(s, v) for s in subjects):
+        return _opening_name(ctx, v)
     if subjects:
         return _fronted_name(ctx, v, subjects)
     deps = ("aux", "auxpass", "neg", "advmod", "compound")
@@ -247,6 +250,21 @@ def _mistagged_verb(ctx: Context, v: Token, unit: Unit) -> bool:
     if any(c.dep_ == "nsubj" for c in v.children):
         return True
     return not any(t.pos_ in ("VERB", "AUX") for t in ctx.doc[unit.first : unit.last + 1])
+
+
+def _opening_name(ctx: Context, v: Token) -> Token | None:
+    """"Baidu opens ERNIE 4.5\n\nBaidu on Monday released ...": the parser ran the headline into the sentence
+    and gave the verb the headline's subject; the last name before the verb, with no verb or comma between,
+    is the subject then."""
+    unit = ctx.unit_of(v)
+    before = ctx.index.in_range(unit.first, v.i - 1) if unit is not None else []
+    if not before:
+        return None
+    name = before[-1]
+    between = ctx.doc[name.last + 1 : v.i]
+    if any((t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass")) or t.text in ",;:" for t in between):
+        return None
+    return ctx.doc[name.last]
 
 
 def _fronted_name(ctx: Context, v: Token, subjects: list[Token]) -> Token | None:

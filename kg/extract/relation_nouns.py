@@ -65,7 +65,9 @@ def possessive_relations(ctx: Context, unit: Unit) -> None:
         owners: list[Resolved] = []
         for tok in [*heads, *(ctx.doc[j] for j in range(loc.first, loc.last + 1))]:
             for p in tok.children:
-                if p.dep_ == "poss" and (owner := _owner(ctx, p, possessors, loc)) is not None:
+                if p.dep_ != "poss" or not ctx.same_unit(p, tok):
+                    continue  # a possessive never crosses a sentence (the parser joins a headline to the text)
+                if (owner := _owner(ctx, p, possessors, loc)) is not None:
                     owners.append(owner)
         if pos > 0 and not owners and mentions[pos - 1].last < loc.first:
             prev = mentions[pos - 1]
