@@ -584,3 +584,43 @@ def test_sizes_of_one_open_model_are_separate_models(trained_nlp: Language, real
     assert got["gpt-oss-120b"].family == got["gpt-oss-20b"].family == got["gpt-oss"].id
     assert [m.text for m in got["gpt-oss"].mentions] == ["gpt-oss"]
     assert got["ChatGLM"].family == got["GLM"].id
+
+
+def test_compound_model_name_stays_one_model(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = "The team released Qwen-SEA-LION-v5 on Friday; unlike SEA-LION before it, it starts from Qwen."
+    got = {e.name: e for e in entities(trained_nlp(text), real_seed).values()}
+    model = got["Qwen-SEA-LION-v5"]
+    assert model.type == "Model" and [m.text for m in model.mentions] == ["Qwen-SEA-LION-v5"]
+    assert model.family == got["SEA-LION"].id  # the longest model named inside it, not its first part
+    # negative: a lower-case suffix is no part of a name ("Qwen-based"), and a version-less chain is not one
+    got = {e.name: e for e in entities(trained_nlp("Qwen-based tools and Qwen-SEA-LION demos spread."),
+                                       real_seed).values()}
+    assert "Qwen-based" not in got and "Qwen-SEA-LION" not in got and "Qwen" in got
+
+
+def test_demonym_as_a_language_is_no_country(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = "The assistant replies in Japanese and English. Japanese-language prompts were harder. Korean text too."
+    got = found(trained_nlp, real_seed, text)
+    assert "Japan" not in got and "South Korea" not in got
+    # negative: a demonym modifying a noun still names the country
+    got = found(trained_nlp, real_seed, "Japanese developers and Korean chipmakers expanded.")
+    assert got["Japan"] == ("Country", ["Japanese"]) and got["South Korea"] == ("Country", ["Korean"])
+
+
+def test_licence_named_after_a_university_is_no_university(trained_nlp: Language, real_seed: SeedKB) -> None:
+    got = found(trained_nlp, real_seed, "The code ships under an MIT-style licence and the weights under the MIT "
+                                        "License.")
+    assert "Massachusetts Institute of Technology" not in got
+    got = found(trained_nlp, real_seed, "Researchers at MIT tested the model.")
+    assert got["Massachusetts Institute of Technology"][0] == "University"
+
+
+def test_organisation_after_investor_in_and_developer_of_agents(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = ("Tencent took a stake in Velmora last year. Velmora, a Shenzhen-based developer of AI agents, "
+            "grew. Korvane, a developer of large language models, also grew.")
+    got = found(trained_nlp, real_seed, text)
+    assert got["Velmora"][0] == "Company"
+    assert got["Korvane"][0] == "Lab"
+    # negative: "in" after an ordinary noun still reads a place as a city
+    got = found(trained_nlp, real_seed, "She opened an office in Nairobi.")
+    assert got["Nairobi"][0] == "City"

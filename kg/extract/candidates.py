@@ -130,15 +130,15 @@ class EntityCandidates:
                 cand = self._classify(doc, start, end, ent.label_, mid_caps)
                 if cand is not None:
                     found.append(cand)
-        sense = self.lexicon.sense_words
-        found = [c for c in found if not (c.end < len(doc) and doc[c.end].lower_ in sense and c.type != "Policy")]
+        found = [c for c in found if c.type == "Policy" or not self._other_sense(doc, c.end)]
         chosen = self._metonyms(doc, _select(found))
         taken = [False] * len(doc)
         for c in chosen:
             for i in range(c.start, c.end):
                 taken[i] = True
+        languages = {i for e in doc.ents if e.label_ == "LANGUAGE" for i in range(e.start, e.end)}
         for match_id, start, end in self.demonym_matcher(doc):
-            if not any(taken[start:end]):
+            if not any(taken[start:end]) and not self._language(doc, start, end, languages):
                 key = self.vocab.strings[match_id]
                 chosen.append(Candidate(start, end, "Country", "demonym", key))
                 for i in range(start, end):
@@ -148,6 +148,33 @@ class EntityCandidates:
             Span(doc, c.start, c.end, label=c.type, kb_id=c.key, span_id=c.rule) for c in chosen
         ]
         return doc
+
+    def _other_sense(self, doc: Doc, end: int) -> bool:
+        """A name followed by a sense word is used in another sense: "MIT licence", "an MIT-style licence"."""
+        lex = self.lexicon
+        if end >= len(doc):
+            return False
+        if doc[end].lower_ in lex.sense_words:
+            return True
+        return (
+            end + 2 < len(doc) and doc[end].text in HYPHENS and doc[end + 1].lower_ in lex.sense_compounds
+            and doc[end + 2].lower_ in lex.sense_words
+        )
+
+    def _language(self, doc: Doc, start: int, end: int, languages: set[int]) -> bool:
+        """A demonym naming a language: "in Chinese and English", "Chinese-language prompts", "Chinese text"."""
+        lex = self.lexicon
+        nxt = doc[end] if end < len(doc) else None
+        if nxt is not None and nxt.text in HYPHENS and end + 1 < len(doc):
+            nxt = doc[end + 1]
+        if nxt is not None and nxt.lower_ in lex.language_nouns:
+            return True
+        after = doc[end] if end < len(doc) else None
+        noun_after = after is not None and (after.tag_.startswith("NN") or after.pos_ in ("NOUN", "PROPN"))
+        if noun_after:
+            return False
+        before = doc[start - 1].lower_ if start > 0 else ""
+        return start in languages or before in lex.language_preps
 
     def _metonyms(self, doc: Doc, chosen: list[Candidate]) -> list[Candidate]:
         """One-token capitals read as their country or their city (:mod:`kg.extract.metonyms`), replacing
@@ -230,7 +257,8 @@ class EntityCandidates:
         assert self.org_contexts is not None
         persons = {i for e in doc.ents if e.label_ == "PERSON" for i in range(e.start, e.end)}
         return [
-            Candidate(o.start, o.end, o.type, "ner-context", "")
+            Candidate(o.start, o.end, self._ai_lab(doc, doc[o.noun], o.type) if o.noun >= 0 else o.type,
+                      "ner-context", "")
             for o in self.org_contexts.find(doc, token_texts(doc), persons)
         ]
 
@@ -356,6 +384,8 @@ class EntityCandidates:
         based = start >= 2 and doc[start - 1].lower_ == "based" and doc[start - 2].text == "-"
         if based and label in ("GPE", "PERSON"):
             return Candidate(start, end, "Company", "ner", "")  # "Hangzhou-based X": an organisation, type unknown
+        if label in ("GPE", "LOC") and key is None and self._stake_in(doc, start):
+            return Candidate(start, end, lex.org_default_type, "ner-context", "")  # "an investor in Manus"
         if label in ("GPE", "LOC"):
             if key is not None:
                 target = self.index.target(key)
@@ -398,6 +428,12 @@ class EntityCandidates:
             head_type = self._head_type(span)
             return Candidate(start, end, "Policy", "ner-head", "") if head_type == "Policy" else None
         return None
+
+    def _stake_in(self, doc: Doc, start: int) -> bool:
+        """"an early investor in X", "a stake in X": what follows is an organisation."""
+        return (
+            start >= 2 and doc[start - 1].lower_ == "in" and doc[start - 2].lower_ in self.lexicon.org_stake_nouns
+        )
 
     def _city_like(self, doc: Doc, span: Span) -> bool:
         """An unknown place is kept as a city only where the text uses it as one ("a developer in Nairobi",
@@ -474,8 +510,15 @@ class EntityCandidates:
         return None
 
     def _ai_lab(self, doc: Doc, noun: Token, found: str) -> str:
-        """"AI startup" / "AI company" is a lab; a plain startup is a company."""
+        """"AI startup" / "AI company" is a lab; a plain startup is a company; a developer of agents or apps
+        (not of models) is a company."""
         nouns = self.lexicon.ai_nouns
+        if found == "Lab" and noun.i + 1 < len(doc) and doc[noun.i + 1].lower_ == "of":
+            for tok in doc[noun.i + 2 : noun.i + 8]:
+                if tok.is_punct and tok.text not in HYPHENS:
+                    break
+                if tok.lower_ in self.lexicon.non_model_products:
+                    return "Company"
         if found != "Company" or (noun.lower_ not in nouns and noun.lemma_.lower() not in nouns):
             return found
         window = doc[max(0, noun.i - 3) : noun.i]

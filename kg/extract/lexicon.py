@@ -73,6 +73,9 @@ class EntityLexicon:
     pronouns: frozenset[str]
     calendar_words: frozenset[str]
     sense_words: frozenset[str]
+    sense_compounds: frozenset[str]
+    language_nouns: frozenset[str]
+    language_preps: frozenset[str]
     product_nouns: frozenset[str]
     modifier_nouns: frozenset[str]
     context_detection_nouns: frozenset[str]
@@ -84,6 +87,8 @@ class EntityLexicon:
     org_appositive_window: int
     org_max_name_tokens: int
     org_default_type: str
+    org_stake_nouns: frozenset[str]
+    non_model_products: frozenset[str]
     publication_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     countries: tuple[PlaceEntry, ...]
@@ -162,6 +167,9 @@ def load_lexicon() -> EntityLexicon:
             pronouns=_lower(stop["pronouns"]),
             calendar_words=_lower(stop["calendar_words"]),
             sense_words=_lower(stop["sense_words"]),
+            sense_compounds=_lower(stop["sense_compounds"]),
+            language_nouns=_lower(stop["language_nouns"]),
+            language_preps=_lower(stop["language_prepositions"]),
             product_nouns=_lower(stop["product_nouns"]),
             modifier_nouns=_lower(stop["modifier_nouns"]),
             context_detection_nouns=_lower(types["context_detection_nouns"]),
@@ -173,6 +181,8 @@ def load_lexicon() -> EntityLexicon:
             org_appositive_window=int(org["appositive_window"]),
             org_max_name_tokens=int(org["max_name_tokens"]),
             org_default_type=str(org["default_type"]),
+            org_stake_nouns=_lower(org["stake_nouns"]),
+            non_model_products=_lower(types["ai_context"]["non_model_products"]),
             publication_verbs=_lower(stop["publication_verbs"]),
             speech_verbs=_lower(stop["speech_verbs"]),
             countries=tuple(

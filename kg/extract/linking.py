@@ -167,6 +167,24 @@ class SeedIndex:
             current = parents[0]
             seen.add(current.iri)
 
+    def _inner_family(self, name: str) -> str:
+        """A compound name with a seed model inside it after the first part ("Qwen-SEA-LION-v4" holds SEA-LION):
+        the longest such model, when it is longer than any model the name starts with ("" otherwise)."""
+        parts = _HYPHENS.split(name)
+        if len(parts) < 3:
+            return ""
+        best: SeedEntity | None = None
+        best_len = best_start = 0
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts)):  # the last part is the version, never the family
+                piece = "-".join(parts[i:j])
+                models = [e for e in self.lookup(piece) if e.type == "Model"]
+                if models and len(piece) > best_len:
+                    best, best_len, best_start = models[0], len(piece), i
+        if best is None or best_start == 0:
+            return ""  # the longest model starts the name: the prefix rule decides
+        return seed_key(best)
+
     def ancestors(self, ent: SeedEntity) -> list[SeedEntity]:
         """The model families above ``ent`` by ``partOf``, nearest first (empty for a family itself)."""
         chain: list[SeedEntity] = []
@@ -198,6 +216,9 @@ class SeedIndex:
         nearest one the document names, else the root), a seed lab gives the family it develops, a lexicon
         family gives itself.
         """
+        inner = self._inner_family(name)
+        if inner:
+            return inner
         cuts = [m.start() for m in _SPLIT_VERSION.finditer(name)]
         for cut in [len(name), *sorted(cuts, reverse=True)]:
             prefix = name[:cut].rstrip("-\u2010\u2011 ")

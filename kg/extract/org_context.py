@@ -28,6 +28,7 @@ class OrgContext:
     start: int  # token indices, end exclusive
     end: int
     type: str
+    noun: int = -1  # token index of the appositive noun that typed it (-1: none)
 
 
 def _capital(text: str) -> bool:
@@ -90,12 +91,14 @@ class OrgContextFinder:
                 if found is not None:
                     out.append(found)
             elif lower == "," and i + 2 < len(texts) and lowers[i + 1] in lex.org_appositive_determiners:
-                noun = self._appositive_noun(texts, lowers, i + 2)
+                at = self._appositive_noun(texts, lowers, i + 2)
                 start = _run_before(doc, texts, i, limit)
-                if noun is None:
+                if at < 0:
                     found = self._person(doc, texts, lowers, start, i)
                 else:
-                    found = self._name(doc, texts, start, i, noun, persons)
+                    found = self._name(doc, texts, start, i, lowers[at], persons)
+                    if found is not None and found.type == lex.context_nouns.get(lowers[at]):
+                        found = OrgContext(found.start, found.end, found.type, at)
                 if found is not None:
                     out.append(found)
         return out
@@ -116,24 +119,24 @@ class OrgContextFinder:
             return None
         return OrgContext(start, end, "Person")
 
-    def _appositive_noun(self, texts: list[str], lowers: list[str], first: int) -> str | None:
-        """The organisation noun heading ", a/an/the ..." (within a few lower-case words, before any punctuation,
-        preposition or name: "an analyst at Center for ..." has none)."""
+    def _appositive_noun(self, texts: list[str], lowers: list[str], first: int) -> int:
+        """Index of the organisation noun heading ", a/an/the ..." (within a few lower-case words, before any
+        punctuation or preposition: "an analyst at Center for ..." has none: -1)."""
         lex = self.lexicon
         for k in range(first, min(first + lex.org_appositive_window, len(lowers))):
             word = lowers[k]
             if word in _NAME_JOINERS - {"-"} or word in lex.org_role_preps or word in ("in", "with", "on", "by"):
-                return None
+                return -1
             if not word[:1].isalnum() and word not in ("-", "\u2010", "\u2011"):
-                return None
+                return -1
             if texts[k][:1].isupper() and k > first:
                 continue  # "a Beijing-based lab", "an AI startup": names modify, they do not head
             if word in lex.context_nouns or word in lex.org_appositive_nouns:
                 nxt = lowers[k + 1] if k + 1 < len(lowers) else ""
                 if nxt in lex.context_nouns or nxt in lex.org_appositive_nouns:
                     continue  # "a venture capital firm": the last noun heads the phrase
-                return word
-        return None
+                return k
+        return -1
 
     def _name(
         self, doc: Doc, texts: list[str], start: int, end: int, noun: str | None, persons: set[int]

@@ -38,6 +38,7 @@ class ModelFinder:
         self.index = index
         self.lexicon = lexicon
         self.bases: dict[str, ModelBase] = index.model_bases
+        self.version_folded = frozenset(v.casefold() for v in lexicon.version_words)
         alternation = "|".join(re.escape(b) for b in sorted(self.bases, key=lambda b: (-len(b), b)))
         self.base_re = re.compile(rf"(?<![\w.\-'’/])(?:{alternation})(?=[-\u2010\u2011 ]?[0-9A-Za-z])", re.IGNORECASE)
 
@@ -79,8 +80,10 @@ class ModelFinder:
             word = w.group(0)
             if sep == " " and word in self.lexicon.version_words and word[:1].isupper():
                 return w.end(), "word"
-            if sep in _HYPHEN_SEPS and word.casefold() in {v.casefold() for v in self.lexicon.version_words}:
+            if sep in _HYPHEN_SEPS and word.casefold() in self.version_folded:
                 return w.end(), "word"
+            if sep in _HYPHEN_SEPS and _name_part(word):
+                return w.end(), "name"  # "Qwen-SEA-LION-v4": a capitalised part glued into the model's name
         return None
 
     def _parse(self, text: str, pos: int, base: ModelBase, *, unknown: bool) -> int | None:
@@ -114,6 +117,14 @@ class ModelFinder:
         if not numeric or (unknown and not sized):
             return None
         return end
+
+
+def _name_part(word: str) -> bool:
+    """A hyphen-glued part of a compound model name: an acronym ("SEA", "LION") or a capitalised word ("Coder",
+    "Nemotron"); never a lower-case word ("Qwen-based")."""
+    if len(word) < 2 or not word[0].isupper():
+        return False
+    return word.isupper() or (len(word) >= 3 and word[1:].islower())
 
 
 def _continues(text: str, pos: int) -> bool:
