@@ -62,8 +62,11 @@ NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-def entities(text: str, names: Mapping[str, tuple[str, str]] = NAMES) -> list[Entity]:
-    """Every whole-word occurrence of a surface form becomes a mention (longest forms first, no overlaps)."""
+def entities(
+    text: str, names: Mapping[str, tuple[str, str]] = NAMES, families: Mapping[str, str] | None = None
+) -> list[Entity]:
+    """Every whole-word occurrence of a surface form becomes a mention (longest forms first, no overlaps);
+    ``families`` maps a model version's name to its family's name (``Entity.family``)."""
     taken = [False] * len(text)
     found: dict[str, tuple[str, str, list[Mention]]] = {}
     for surface in sorted(names, key=len, reverse=True):
@@ -86,6 +89,7 @@ def entities(text: str, names: Mapping[str, tuple[str, str]] = NAMES) -> list[En
             type=type_,
             aliases=tuple(sorted(aliases.get(name, ()))),
             mentions=tuple(sorted(ms, key=lambda m: m.start)),
+            family=IRIS.entity(families[name]) if families and name in families else None,
         )
         for iri, (name, type_, ms) in sorted(found.items())
     ]

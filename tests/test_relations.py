@@ -369,6 +369,28 @@ def test_a_model_family_named_as_a_modifier_and_a_fronted_subject(trained_nlp: L
     assert t("Kimi K2", "developedBy", "DeepSeek") not in found
 
 
+def test_its_newest_model_is_the_version_the_document_names(trained_nlp: Language) -> None:
+    names = {
+        **EXTRA_NAMES,
+        "SEA-LION v5": ("SEA-LION v5", "Model"),
+        "Singapore AI": ("Singapore AI", "ResearchCenter"),
+    }
+    text = (
+        "Singapore AI, the programme behind SEA-LION, has trained its newest model on Alibaba's Qwen. "
+        "The model, SEA-LION v5, covers eleven languages."
+    )
+    rels = extract_relations(
+        parse(trained_nlp, text), document(text), entities(text, names, {"SEA-LION v5": "SEA-LION"}), IRIS
+    )
+    found = {(r.subject, r.predicate, r.object) for r in rels}
+    assert t("SEA-LION v5", "buildsOn", "Qwen") in found
+    assert t("SEA-LION v5", "developedBy", "Singapore AI") in found
+    assert t("SEA-LION", "buildsOn", "Qwen") not in found
+    # without "newest", "its model" stays the family the programme is known for
+    text = "Singapore AI, the programme behind SEA-LION, has trained its model on Alibaba's Qwen."
+    assert t("SEA-LION", "buildsOn", "Qwen") in triples_with(trained_nlp, text, names)
+
+
 def test_a_headline_run_into_the_first_sentence(trained_nlp: Language) -> None:
     # the parser joins a headline without a full stop to the sentence after the blank line
     text = "Chinese labs race ahead\n\nAlibaba on Monday released Qwen under an open licence."
@@ -381,6 +403,13 @@ def test_a_headline_run_into_the_first_sentence(trained_nlp: Language) -> None:
     assert t("Qwen", "developedBy", "Alibaba") in found
     # "Alibaba's" hangs on "AI Singapore" in the parse, across the blank line: no possessive there
     assert t("AI Singapore", "partOf", "Alibaba") not in found
+    # the parser hangs "AI Singapore" on the headline and takes its apposition for the subject
+    names = {**EXTRA_NAMES, "SEA-LION v5": ("SEA-LION v5", "Model")}
+    text = (
+        "Singapore's national AI effort trades Llama for Alibaba's Qwen\n\nAI Singapore, the state-funded "
+        "programme behind SEA-LION, has developed SEA-LION v5."
+    )
+    assert t("SEA-LION v5", "developedBy", "AI Singapore") in triples_with(trained_nlp, text, names)
 
 
 # definite references resolved by the entity stage (kg/extract/coref.py), end to end --------------------

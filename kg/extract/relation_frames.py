@@ -36,6 +36,7 @@ from kg.extract.relation_roles import (
     prep_objects,
 )
 from kg.extract.spans import Unit, is_a, with_conjuncts
+from kg.records import Entity
 
 ROLE_NAMES = frozenset({"agent", "patient", "theme", "npadvmod", "agent-conjunct", "owner"})
 
@@ -242,6 +243,19 @@ def _model_of(ctx: Context, org: Resolved, before: int) -> Resolved | None:
     return Resolved(latest.subject, org.first, org.last, org.factor)
 
 
+NEW_WORDS = frozenset({"new", "newest", "latest", "next", "upcoming"})
+
+
+def _version_of(ctx: Context, family: Entity, after: int) -> Entity | None:
+    """The version of model ``family`` the document names: the only one, else the first named after token
+    ``after``."""
+    versions = [loc for loc in ctx.index.mentions if loc.entity.family == family.id]
+    if len({loc.entity.id for loc in versions}) == 1:
+        return versions[0].entity
+    later = [loc for loc in versions if loc.first > after]
+    return later[0].entity if later else None
+
+
 def _mistagged_verb(ctx: Context, v: Token, unit: Unit) -> bool:
     """A verb the tagger took for a noun at the root of a verbless sentence ("Baidu competes with ...",
     "they work on ...")."""
@@ -274,10 +288,15 @@ def _fronted_name(ctx: Context, v: Token, subjects: list[Token]) -> Token | None
     if len(subjects) > 1 or ctx.index.at(subj.i) is not None or subj.lower_ in RELATIVE_PRONOUNS:
         return None
     start = subj.left_edge.i
-    for c in v.children:
-        loc = ctx.index.at(c.i) if c.i < start and c.dep_ in ("advmod", "npadvmod", "dep", "nmod") else None
-        if loc is not None and ctx.doc[loc.last + 1].text == "," and loc.last + 2 == start:
-            return ctx.doc[loc.last]
+    loc = ctx.index.at(start - 2) if start >= 2 and ctx.doc[start - 1].text == "," else None
+    if loc is None or loc.last != start - 2:
+        return None
+    head = ctx.index.head_of(loc).head
+    # hung on the verb, or on a headline the parser ran into this sentence
+    if (head.i == v.i and ctx.index.head_of(loc).dep_ in ("advmod", "npadvmod", "dep", "nmod")) or not (
+        ctx.same_unit(head, v)
+    ):
+        return ctx.doc[loc.last]
     return None
 
 
@@ -335,6 +354,9 @@ def _possessor_fallback(ctx: Context, toks: list[Token], v: Token) -> list[Resol
             if owner is None:
                 continue
             model = _model_of(ctx, owner, v.i) if is_a(owner.entity.type, ["Organization"]) else None
+            if model is not None and any(c.dep_ == "amod" and c.lower_ in NEW_WORDS for c in t.children):
+                version = _version_of(ctx, model.entity, v.i)  # "its newest model": the family's new version
+                model = Resolved(version, model.first, model.last, model.factor) if version else model
             chosen = model or owner
             found.append(Resolved(chosen.entity, chosen.first, chosen.last, chosen.factor * ctx.data.resolution_factor))
     return found
