@@ -624,3 +624,23 @@ def test_organisation_after_investor_in_and_developer_of_agents(trained_nlp: Lan
     # negative: "in" after an ordinary noun still reads a place as a city
     got = found(trained_nlp, real_seed, "She opened an office in Nairobi.")
     assert got["Nairobi"][0] == "City"
+
+
+def test_region_adjective_and_languages_listed_after_a_language_noun(trained_nlp: Language,
+                                                                      real_seed: SeedKB) -> None:
+    text = ("The lab tunes East Asian language models. They still miss dialects such as Vietnamese, Korean and "
+            "Tagalog.")
+    got = found(trained_nlp, real_seed, text)
+    assert got["East Asia"] == ("Place", ["East Asian"])
+    assert "South Korea" not in got
+    # negative: the same demonym in front of a noun names the country
+    got = found(trained_nlp, real_seed, "Korean developers tested it in several languages.")
+    assert got["South Korea"] == ("Country", ["Korean"])
+
+
+def test_unknown_city_coordinated_with_a_place_after_in(trained_nlp: Language, real_seed: SeedKB) -> None:
+    got = found(trained_nlp, real_seed, "A start-up in Lagos or Kigali could fine-tune the model cheaply.")
+    assert got["Kigali"][0] == "City"
+    # negative: a name coordinated with a company is not made a city
+    got = found(trained_nlp, real_seed, "Meta and Kigali disagreed.")
+    assert got.get("Kigali", ("-",))[0] != "City"

@@ -138,9 +138,10 @@ class EntityCandidates:
                 taken[i] = True
         languages = {i for e in doc.ents if e.label_ == "LANGUAGE" for i in range(e.start, e.end)}
         for match_id, start, end in self.demonym_matcher(doc):
-            if not any(taken[start:end]) and not self._language(doc, start, end, languages):
+            if not any(taken[start:end]) and not self._language(doc, start, end, languages, match_id):
                 key = self.vocab.strings[match_id]
-                chosen.append(Candidate(start, end, "Country", "demonym", key))
+                target = self.index.target(key)
+                chosen.append(Candidate(start, end, target.type if target else "Country", "demonym", key))
                 for i in range(start, end):
                     taken[i] = True
         chosen.sort(key=lambda c: (c.start, c.end))
@@ -161,9 +162,15 @@ class EntityCandidates:
             and doc[end + 2].lower_ in lex.sense_words
         )
 
-    def _language(self, doc: Doc, start: int, end: int, languages: set[int]) -> bool:
-        """A demonym naming a language: "in Chinese and English", "Chinese-language prompts", "Chinese text"."""
+    def _language(self, doc: Doc, start: int, end: int, languages: set[int], match_id: int) -> bool:
+        """A country's demonym naming a language: "in Chinese and English", "Chinese-language prompts", "Chinese
+        text", "languages such as Indonesian, Thai and Malay" (a region's never does: "Southeast Asian
+        languages" names the region)."""
         lex = self.lexicon
+        assert self.index is not None
+        target = self.index.target(self.vocab.strings[match_id])
+        if target is None or target.type != "Country":
+            return False
         nxt = doc[end] if end < len(doc) else None
         if nxt is not None and nxt.text in HYPHENS and end + 1 < len(doc):
             nxt = doc[end + 1]
@@ -174,7 +181,13 @@ class EntityCandidates:
         if noun_after:
             return False
         before = doc[start - 1].lower_ if start > 0 else ""
-        return start in languages or before in lex.language_preps
+        if start in languages or before in lex.language_preps:
+            return True
+        j = start - 1
+        while j >= 0 and start - j <= 12 and (doc[j].lower_ in lex.language_list_words or doc[j].text in
+                                              self.index.demonyms):
+            j -= 1
+        return j >= 0 and j < start - 1 and doc[j].lower_ in lex.language_nouns
 
     def _metonyms(self, doc: Doc, chosen: list[Candidate]) -> list[Candidate]:
         """One-token capitals read as their country or their city (:mod:`kg.extract.metonyms`), replacing
@@ -446,6 +459,11 @@ class EntityCandidates:
         based = len(after) == 2 and after[0].text == "-" and after[1].lower_ == "based"
         if verb in self.lexicon.publication_verbs:
             return False  # "published in Nature"
+        if before in ("or", "and") and span.start >= 2 and doc[span.start - 2].ent_type_ in ("GPE", "LOC"):
+            first = span.start - 2  # "in Jakarta or Nairobi": coordinated with a place after a preposition
+            while first > 0 and doc[first].ent_iob_ == "I":
+                first -= 1
+            return first > 0 and doc[first - 1].lower_ in self.lexicon.gpe_prepositions
         return before in self.lexicon.gpe_prepositions or based
 
     def _speaker_like(self, doc: Doc, start: int, end: int) -> bool:

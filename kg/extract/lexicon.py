@@ -76,6 +76,7 @@ class EntityLexicon:
     sense_compounds: frozenset[str]
     language_nouns: frozenset[str]
     language_preps: frozenset[str]
+    language_list_words: frozenset[str]
     product_nouns: frozenset[str]
     modifier_nouns: frozenset[str]
     context_detection_nouns: frozenset[str]
@@ -93,6 +94,7 @@ class EntityLexicon:
     speech_verbs: frozenset[str]
     countries: tuple[PlaceEntry, ...]
     regions: frozenset[str]
+    region_demonyms: dict[str, str]  # adjective -> region name
     metonyms: dict[str, Metonym]  # casefolded name -> readings
     metonym_literal_after: frozenset[str]
     metonym_literal_before: tuple[str, ...]
@@ -170,6 +172,7 @@ def load_lexicon() -> EntityLexicon:
             sense_compounds=_lower(stop["sense_compounds"]),
             language_nouns=_lower(stop["language_nouns"]),
             language_preps=_lower(stop["language_prepositions"]),
+            language_list_words=_lower(stop["language_list_words"]),
             product_nouns=_lower(stop["product_nouns"]),
             modifier_nouns=_lower(stop["modifier_nouns"]),
             context_detection_nouns=_lower(types["context_detection_nouns"]),
@@ -194,6 +197,7 @@ def load_lexicon() -> EntityLexicon:
                 for c in places["countries"]
             ),
             regions=_words(places["regions"]),
+            region_demonyms=_table(places, "region_demonyms"),
             metonyms={
                 str(k).casefold(): Metonym(str(v["country"]), str(v["city"]), str(v["default"]))
                 for k, v in places["metonyms"]["names"].items()

@@ -105,6 +105,9 @@ class SeedIndex:
                 self.demonyms.setdefault(dem, key)
         for region in sorted(lexicon.regions):
             self.places.setdefault(normalize(region), self._place_key(region, "Place"))
+        for dem, region in sorted(lexicon.region_demonyms.items()):
+            if region in lexicon.regions:
+                self.demonyms.setdefault(dem, self._place_key(region, "Place"))
         self.families: dict[str, ModelFamily] = {}
         for fam in lexicon.families:
             for form in (fam.name, *fam.aliases):
