@@ -7,8 +7,6 @@ import unicodedata
 from collections import deque
 from dataclasses import dataclass
 
-import networkx as nx
-
 from kg.errors import InputError
 from kg.viz_data import GraphData, Relation, Styles
 
@@ -104,7 +102,17 @@ def resolve_types(styles: Styles, names: tuple[str, ...]) -> set[str]:
     return covered
 
 
-def _hops(graph: nx.Graph, start: str, hops: int) -> dict[str, int]:
+def _adjacency(nodes: set[str], relations: list[Relation]) -> dict[str, set[str]]:
+    """Distinct neighbours of each node through relations whose two ends are both in ``nodes``."""
+    adjacent: dict[str, set[str]] = {n: set() for n in nodes}
+    for r in relations:
+        if r.source in adjacent and r.target in adjacent and r.source != r.target:
+            adjacent[r.source].add(r.target)
+            adjacent[r.target].add(r.source)
+    return adjacent
+
+
+def _hops(adjacent: dict[str, set[str]], start: str, hops: int) -> dict[str, int]:
     """Breadth-first distance from ``start`` up to ``hops``."""
     dist = {start: 0}
     queue = deque([start])
@@ -112,7 +120,7 @@ def _hops(graph: nx.Graph, start: str, hops: int) -> dict[str, int]:
         node = queue.popleft()
         if dist[node] >= hops:
             continue
-        for nxt in sorted(graph.neighbors(node)):
+        for nxt in sorted(adjacent[node]):
             if nxt not in dist:
                 dist[nxt] = dist[node] + 1
                 queue.append(nxt)
@@ -132,10 +140,7 @@ def select(data: GraphData, styles: Styles, options: VizOptions) -> Selection:
     """Apply the options in a fixed order: scope, focus/hops, document, types, min degree, then the cap."""
     if options.hops < 0 or options.min_degree < 0 or options.max_nodes < 1:
         raise InputError("--hops and --min-degree must be >= 0 and --max-nodes >= 1")
-    full = nx.Graph()
-    full.add_nodes_from(data.entities)
-    full.add_edges_from((r.source, r.target) for r in data.relations)
-    degree = {n: int(d) for n, d in full.degree()}
+    degree = {n: len(near) for n, near in _adjacency(set(data.entities), list(data.relations)).items()}
 
     focus = resolve_entity(data, options.focus) if options.focus else None
     document = resolve_document(data, options.document) if options.document else None
@@ -155,16 +160,11 @@ def select(data: GraphData, styles: Styles, options: VizOptions) -> Selection:
     relations = [r for r in relations if r.source in keep and r.target in keep]
     dist: dict[str, int] = {}
     if focus is not None:
-        view = nx.Graph()
-        view.add_nodes_from(keep)
-        view.add_edges_from((r.source, r.target) for r in relations)
-        dist = _hops(view, focus, options.hops)
+        dist = _hops(_adjacency(keep, relations), focus, options.hops)
         keep = set(dist)
     if options.min_degree:
-        local = nx.Graph()
-        local.add_nodes_from(keep)
-        local.add_edges_from((r.source, r.target) for r in relations if r.source in keep and r.target in keep)
-        keep = {n for n, d in local.degree() if d >= options.min_degree or n == focus}
+        local = _adjacency(keep, relations)
+        keep = {n for n, near in local.items() if len(near) >= options.min_degree or n == focus}
     candidates = len(keep)
     notice = ""
     if candidates > options.max_nodes:

@@ -279,26 +279,53 @@ def test_data_is_embedded_as_escaped_json(xss: GraphData) -> None:
 
 def test_nodes_edges_and_legend_in_the_page(mini_html: str, mini: GraphData) -> None:
     data = page_data(mini_html)
-    assert len(data["nodes"]) == 14 and len(data["edges"]) == 9
-    by_label = {n["label"]: n for n in data["nodes"]}
-    assert by_label["DeepSeek"]["group"] == "Lab"
-    assert by_label["China"]["size"] > by_label["Entity List"]["size"]  # sized by relations
-    assert "\n" in by_label["DeepSeek"]["title"] and "<" not in by_label["DeepSeek"]["title"]
-    long_name = by_label["Center for International Security a…"]  # long labels are shortened, not dropped
-    assert data["entities"][long_name["id"]]["label"] == "Center for International Security and Cooperation"
+    assert data["meta"]["shown"] == 14 and not data["meta"]["large"]
+    assert all(len(data["nodes"][k]) == 14 for k in ("x", "y", "size"))
+    assert len(data["relations"]["from"]) == len(data["relations"]["to"]) == 9
+    by_label = {e["label"]: i for i, e in enumerate(data["entities"][:14])}
+    assert data["entities"][by_label["DeepSeek"]]["type"] == "Lab"
+    assert data["nodes"]["size"][by_label["China"]] > data["nodes"]["size"][by_label["Entity List"]]  # by relations
     assert {t["name"] for t in data["types"]} == {"Lab", "Company", "University", "ResearchCenter", "NewsOutlet",
                                                   "Model", "Country", "Report", "Policy"}
     assert data["options"]["physics"]["enabled"] is False
     assert data["options"]["groups"]["Model"]["shape"] == "diamond"
-    edge_labels = sorted(e["label"] for e in data["edges"])
-    assert edge_labels.count("based in") == 4
+    labels = [data["predicates"][p]["label"] for p in data["relations"]["p"]]
+    assert labels.count("based in") == 4
+    # every drawn relation is a relation of the graph, between the right two entities
+    iris = [e["iri"] for e in data["entities"]]
+    drawn = {(iris[a], data["predicates"][p]["name"], iris[b]) for a, p, b in
+             zip(data["relations"]["from"], data["relations"]["p"], data["relations"]["to"], strict=True)}
+    assert drawn == {(r.source, r.predicate, r.target) for r in mini.relations}
+
+
+def test_large_graph_mode_switches_on_with_size() -> None:
+    from kg.viz_payload import LARGE_GRAPH
+
+    store = pyoxigraph.Store()
+    kg, skos = "https://policy-kg.org/ns#", "http://www.w3.org/2004/02/skos/core#"
+    cross = pyoxigraph.NamedNode("https://policy-kg.org/id/graph/cross")
+    n = LARGE_GRAPH + 1
+    for i in range(n):
+        e = pyoxigraph.NamedNode(f"{E}e{i}")
+        store.add(pyoxigraph.Quad(e, pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                  pyoxigraph.NamedNode(kg + "Lab"), cross))
+        store.add(pyoxigraph.Quad(e, pyoxigraph.NamedNode(skos + "prefLabel"), pyoxigraph.Literal(f"Lab {i}"), cross))
+        if i:
+            store.add(pyoxigraph.Quad(e, pyoxigraph.NamedNode(kg + "partOf"),
+                                      pyoxigraph.NamedNode(f"{E}e{i // 2}"), cross))
+    html, stats = viz_html(store, VizOptions(max_nodes=n))
+    data = page_data(html)
+    assert stats.nodes == n and stats.edges == n - 1 and data["meta"]["large"] is True
+    assert data["options"]["interaction"]["hideEdgesOnDrag"] is True
+    small = page_data(viz_html(store, VizOptions(max_nodes=100))[0])
+    assert small["meta"]["large"] is False and small["meta"]["shown"] == 100
 
 
 def test_empty_graph_gives_a_page_that_says_so() -> None:
     html, stats = viz_html(pyoxigraph.Store(), VizOptions())
     assert stats.nodes == 0 and stats.edges == 0
     data = page_data(html)
-    assert data["nodes"] == [] and data["types"] == []
+    assert data["nodes"] == {"x": [], "y": [], "size": []} and data["types"] == []
     assert 'id="kg-empty"' in html
 
 

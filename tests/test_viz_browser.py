@@ -332,6 +332,138 @@ def test_hostile_document_text_stays_text(browser: Browser, tmp_path: Path) -> N
         page.close()
 
 
+QWENS = """@prefix kg: <https://policy-kg.org/ns#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix e: <https://policy-kg.org/id/entity/> . @prefix g: <https://policy-kg.org/id/graph/> .
+g:cross {
+  e:qwen a kg:Model ; skos:prefLabel "Qwen" ; skos:altLabel "Tongyi Qianwen" ; kg:developedBy e:alibaba .
+  e:qwen3 a kg:Model ; skos:prefLabel "Qwen3" ; kg:developedBy e:alibaba ; kg:partOf e:qwen ;
+      kg:outperforms e:llama, e:mistral, e:gemma .
+  e:qwen3-coder a kg:Model ; skos:prefLabel "Qwen3-Coder" ; kg:partOf e:qwen3 ; kg:outperforms e:llama .
+  e:alibaba a kg:Company ; skos:prefLabel "Alibaba" .
+  e:llama a kg:Model ; skos:prefLabel "Llama" . e:mistral a kg:Model ; skos:prefLabel "Mistral" .
+  e:gemma a kg:Model ; skos:prefLabel "Gemma" .
+}
+"""
+
+
+def test_exact_name_or_alias_wins_the_search(browser: Browser, tmp_path: Path) -> None:
+    # Qwen3 is better connected and "Qwen" is a prefix of it: typing the exact name must still pick Qwen
+    trig = tmp_path / "qwens.trig"
+    trig.write_text(QWENS, encoding="utf-8")
+    page = Opened(browser, write_page(store_from_trig(trig), tmp_path / "qwens.html",
+                                      VizOptions(include_seed=True)))
+    try:
+        for typed, wanted in (("Qwen", "qwen"), ("qwen", "qwen"), ("QWEN3", "qwen3"), ("tongyi qianwen", "qwen"),
+                              ("Qwen3-Coder", "qwen3-coder")):
+            page.js("kgViz.reset()")
+            page.search(typed)
+            page.page.wait_for_selector("#kg-panel:not([hidden])")
+            assert page.js("kgViz.selected()") == E + wanted, typed
+        # a partial name still lists every match
+        page.js("kgViz.reset()")
+        page.page.click("#kg-search-ts-control")
+        page.page.keyboard.type("Qwe")
+        page.page.wait_for_selector(".ts-dropdown .option")
+        names = page.page.locator(".ts-dropdown .option .kg-opt-name").all_inner_texts()
+        assert sorted(names) == ["Qwen", "Qwen3", "Qwen3-Coder"]
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def large_store(n: int) -> pyoxigraph.Store:
+    """n entities in a binary tree of partOf relations (plus a chord every 7 nodes), mentioned by 4 documents."""
+    store = pyoxigraph.Store()
+    rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    label = pyoxigraph.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+    cross = pyoxigraph.NamedNode("https://policy-kg.org/id/graph/cross")
+    types = ["Lab", "Company", "Model", "Person"]
+    quads = []
+    for d in range(4):
+        doc = pyoxigraph.NamedNode(f"https://policy-kg.org/id/doc/news/d{d}")
+        graph = pyoxigraph.NamedNode(f"https://policy-kg.org/id/graph/doc/news/d{d}")
+        quads += [pyoxigraph.Quad(doc, rdf_type, pyoxigraph.NamedNode(KG + "Document"), graph),
+                  pyoxigraph.Quad(doc, pyoxigraph.NamedNode("http://purl.org/dc/terms/identifier"),
+                                  pyoxigraph.Literal(f"news/d{d}"), graph),
+                  pyoxigraph.Quad(doc, pyoxigraph.NamedNode("http://purl.org/dc/terms/title"),
+                                  pyoxigraph.Literal(f"Article {d}"), graph)]
+    for i in range(n):
+        e = pyoxigraph.NamedNode(f"{E}n{i}")
+        quads += [pyoxigraph.Quad(e, rdf_type, pyoxigraph.NamedNode(KG + types[i % 4]), cross),
+                  pyoxigraph.Quad(e, label, pyoxigraph.Literal(f"Node {i}"), cross)]
+        doc_graph = pyoxigraph.NamedNode(f"https://policy-kg.org/id/graph/doc/news/d{i % 4}")
+        quads.append(pyoxigraph.Quad(pyoxigraph.NamedNode(f"https://policy-kg.org/id/doc/news/d{i % 4}"),
+                                     pyoxigraph.NamedNode(KG + "mentions"), e, doc_graph))
+        if i:
+            quads.append(pyoxigraph.Quad(e, pyoxigraph.NamedNode(KG + "partOf"),
+                                         pyoxigraph.NamedNode(f"{E}n{(i - 1) // 2}"), cross))
+        if i % 7 == 3:
+            quads.append(pyoxigraph.Quad(e, pyoxigraph.NamedNode(KG + "competesWith"),
+                                         pyoxigraph.NamedNode(f"{E}n{(i * 5) % n}"), cross))
+    store.extend(quads)
+    return store
+
+
+def test_large_graph_page_draws_searches_clicks_and_filters(browser: Browser, tmp_path: Path) -> None:
+    n = 2400  # above the large-graph threshold: edges drawn in one batch, labels for what is on screen
+    path = write_page(large_store(n), tmp_path / "large.html", VizOptions(max_nodes=n))
+    page = Opened(browser, path)
+    try:
+        p = page.page
+        assert page.js("kgViz.large") is True
+        assert page.js("kgViz.nodeCount()") == n
+        edges = page.js("kgViz.edgeCount()")
+        assert edges > n  # the tree plus the chords
+        assert page.js("kgViz.labelled()") == 0  # nothing readable at the zoom that fits 2,400 nodes
+        page.search("Node 16")
+        p.wait_for_selector("#kg-panel:not([hidden])")
+        assert page.js("kgViz.selected()") == E + "n16" and p.inner_text("#kg-panel h2") == "Node 16"
+        assert "part of → Node 7" in p.inner_text("#kg-panel .kg-section")
+        # the neighbourhood's edges are real vis-network edges now, and what is on screen has labels
+        assert sorted(page.js("kgViz.network.body.data.edges.get().map(e => e.label)")) == ["part of"] * 3
+        p.wait_for_function("kgViz.labelled() > 3")
+        page.screenshot("viz-large-selected.png")
+
+        page.click_entity(E + "n40")
+        p.wait_for_function("kgViz.selected() && kgViz.selected().endsWith('/n40')")
+        assert p.inner_text("#kg-panel h2") == "Node 40"
+
+        # a click on an edge (not a node) opens the relation; Escape first, so that the edge is one of the
+        # batch-drawn ones and not a highlighted vis-network edge
+        p.keyboard.press("Escape")
+        assert page.js("kgViz.network.body.data.edges.length") == 0
+        mid = page.js("""() => { const data = JSON.parse(document.getElementById('kg-data').textContent);
+            const id = key => data.entities.findIndex(e => e.iri.endsWith('/entity/' + key));
+            const net = kgViz.network, a = net.getPosition(id('n40')), b = net.getPosition(id('n19'));
+            net.moveTo({position: a, scale: 1.5, animation: false});
+            for (let t = 0.1; t < 0.9; t += 0.05) {  // a point of the edge with no node on it
+                const m = {x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y)}, dom = net.canvasToDOM(m);
+                if (net.getNodeAt(dom) === undefined && dom.x > 0 && dom.y > 0 && dom.x < 1000 && dom.y < 700)
+                    return dom;
+            }
+            return null; }""")
+        assert mid is not None
+        p.wait_for_timeout(100)
+        rect = p.locator("#kg-graph canvas").bounding_box()
+        assert rect is not None
+        p.mouse.click(rect["x"] + mid["x"], rect["y"] + mid["y"])
+        p.wait_for_selector("#kg-panel h2:text-is('part of')")
+        assert "Node 40 part of → Node 19" in p.inner_text("#kg-panel .kg-rel-line")
+
+        p.click(".kg-legend-item:has-text('AI lab')")
+        assert page.js("kgViz.nodeCount()") == n - n // 4
+        assert E + "n0" not in page.js("kgViz.nodeIris()")  # n0 is a Lab
+        p.select_option("#kg-doc-filter", label="Article 1")
+        assert page.js("kgViz.nodeCount()") == n // 4
+        assert "filtered from 2,400" in p.inner_text("#kg-stats")
+        p.click("#kg-reset")
+        assert page.js("kgViz.nodeCount()") == n and page.js("kgViz.edgeCount()") == edges
+        assert page.requests == [path.as_uri()]
+        assert page.errors == [] and page.js("window.__kgViolations") == []
+    finally:
+        page.close()
+
+
 # ---- a real build of the two seed articles ---------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,28 @@
 /* policy-kg graph page. Every string from the data is rendered with textContent (never innerHTML):
-   entity names, titles and claims come from documents and must stay text. */
+   entity names, titles and claims come from documents and must stay text.
+
+   Speed at 20,000 nodes: positions come computed (physics off); nodes and edges are made from column
+   arrays; indexes for the side panel are built on first use. In the large-graph mode (data.meta.large)
+   vis-network holds the nodes but not the 60,000 edges: they are drawn in one canvas path before each
+   frame, and only the highlighted edges become vis-network edges (with labels and arrows). Node labels
+   are attached only to the nodes on screen once the zoom makes them readable: measuring 20,000 labels
+   up front is most of vis-network's start-up time and none of them can be read at that zoom. */
 (function () {
   "use strict";
   var t0 = performance.now();
   var data = JSON.parse(document.getElementById("kg-data").textContent);
-  var E = data.entities, R = data.relations, C = data.claims, D = data.docs;
+  var E = data.entities, C = data.claims, D = data.docs, P = data.predicates;
+  var REL = data.relations, NREL = REL.from.length, SHOWN = data.meta.shown;
+  var X = data.nodes.x, Y = data.nodes.y;
   var typeInfo = {};
   data.types.forEach(function (t) { typeInfo[t.name] = t; });
-  var DIM_NODE = 0.18, DIM_EDGE = 0.12, LIST_STEP = 50;
-  var EDGE_COLOR = data.options.edges.color.color;
+  var DIM_NODE = 0.18, DIM_EDGE = 0.12, LIST_STEP = 50, LABEL_MAX = 36;
+  var EDGE_COLOR = data.options.edges.color.color, EDGE_HIGHLIGHT = data.options.edges.color.highlight;
   var NODE_FONT = data.options.nodes.font.color, NODE_FONT_DIM = "rgba(31,35,40,0.28)";
   var EDGE_FONT = data.options.edges.font.color, EDGE_FONT_DIM = "rgba(75,85,99,0.15)";
+  var FONT_SIZE = data.options.nodes.font.size;
   var LARGE = data.meta.large;
+  var HIDE_EDGES_ON_MOVE = data.options.interaction.hideEdgesOnDrag;
   var NO_ARROW = { to: { enabled: false } }, TO_ARROW = { to: { enabled: true, scaleFactor: 0.5 } };
 
   // ---- small DOM helpers (text only) ----------------------------------------------------------
@@ -70,48 +81,93 @@
   }
   function typeLabel(name) { return typeInfo[name] ? typeInfo[name].label : name; }
 
-  // ---- indexes ----------------------------------------------------------------------------------
-  var relsOf = E.map(function () { return []; });
-  R.forEach(function (r, i) { relsOf[r.from].push(i); relsOf[r.to].push(i); });
-  var about = E.map(function () { return []; }), made = E.map(function () { return []; }),
-      reported = E.map(function () { return []; });
-  C.forEach(function (c, i) {
-    c.about.forEach(function (e) { about[e].push(i); });
-    c.by.forEach(function (e) { made[e].push(i); });
-    c.reportedBy.forEach(function (e) { reported[e].push(i); });
-  });
-  function claimOrder(a, b) {  // newest source first, then by position in the source
-    var da = C[a].doc >= 0 ? D[C[a].doc].date : "", db = C[b].doc >= 0 ? D[C[b].doc].date : "";
-    if (da !== db) return da < db ? 1 : -1;
-    if (C[a].doc !== C[b].doc) return C[a].doc - C[b].doc;
-    return (C[a].start || 0) - (C[b].start || 0);
+  function shortLabel(label) {
+    return label.length <= LABEL_MAX ? label : label.slice(0, LABEL_MAX - 1).replace(/\s+$/, "") + "…";
   }
-  var inDoc = D.map(function () { return []; });
-  C.forEach(function (c, i) { if (c.doc >= 0) inDoc[c.doc].push(i); });
-  inDoc.forEach(function (l) { l.sort(function (a, b) { return (C[a].start || 0) - (C[b].start || 0); }); });
-  [about, made, reported].forEach(function (lists) { lists.forEach(function (l) { l.sort(claimOrder); }); });
-  var docNodes = D.map(function () { return new Set(); });
-  var docEdges = D.map(function () { return new Set(); });
-  E.forEach(function (e, i) { if (e.shown) e.docs.forEach(function (d) { docNodes[d].add(i); }); });
-  R.forEach(function (r, i) {
-    r.docs.forEach(function (d) { docEdges[d].add(i); docNodes[d].add(r.from); docNodes[d].add(r.to); });
-  });
+  function relLabel(i) { return P[REL.p[i]].label; }
+  function relation(i) {
+    var p = P[REL.p[i]];
+    return { from: REL.from[i], to: REL.to[i], label: p.label, symmetric: p.symmetric, seed: REL.seed[i] === 1,
+             cross: REL.cross[i] === 1, docs: REL.docs[i],
+             evidence: REL.evidence[i].map(function (e) { return { doc: e[0], quote: e[1], rule: e[2], confidence: e[3] }; }) };
+  }
+
+  // ---- indexes (built on first use: the first frame does not wait for them) -------------------------
+  var index = null;
+  function idx() {
+    if (index) return index;
+    var relsOf = E.map(function () { return []; });
+    for (var i = 0; i < NREL; i++) { relsOf[REL.from[i]].push(i); relsOf[REL.to[i]].push(i); }
+    var about = E.map(function () { return []; }), made = E.map(function () { return []; }),
+        reported = E.map(function () { return []; }), claimCount = E.map(function () { return 0; });
+    C.forEach(function (c, i) {
+      c.about.forEach(function (e) { about[e].push(i); });
+      c.by.forEach(function (e) { made[e].push(i); });
+      c.reportedBy.forEach(function (e) { reported[e].push(i); });
+      new Set(c.about.concat(c.by)).forEach(function (e) { claimCount[e]++; });
+    });
+    function claimOrder(a, b) {  // newest source first, then by position in the source
+      var da = C[a].doc >= 0 ? D[C[a].doc].date : "", db = C[b].doc >= 0 ? D[C[b].doc].date : "";
+      if (da !== db) return da < db ? 1 : -1;
+      if (C[a].doc !== C[b].doc) return C[a].doc - C[b].doc;
+      return (C[a].start || 0) - (C[b].start || 0);
+    }
+    var inDoc = D.map(function () { return []; });
+    C.forEach(function (c, i) { if (c.doc >= 0) inDoc[c.doc].push(i); });
+    inDoc.forEach(function (l) { l.sort(function (a, b) { return (C[a].start || 0) - (C[b].start || 0); }); });
+    [about, made, reported].forEach(function (lists) { lists.forEach(function (l) { l.sort(claimOrder); }); });
+    var docNodes = D.map(function () { return new Set(); });
+    var docEdges = D.map(function () { return new Set(); });
+    E.forEach(function (e, i) { if (e.shown) e.docs.forEach(function (d) { docNodes[d].add(i); }); });
+    REL.docs.forEach(function (docs, i) {
+      docs.forEach(function (d) { docEdges[d].add(i); docNodes[d].add(REL.from[i]); docNodes[d].add(REL.to[i]); });
+    });
+    index = { relsOf: relsOf, about: about, made: made, reported: reported, claimCount: claimCount, inDoc: inDoc,
+              docNodes: docNodes, docEdges: docEdges };
+    return index;
+  }
+  function nodeTitle(i) {
+    var e = E[i];
+    var rels = plural(e.degree, "relation") + (e.whole !== e.degree ? " (" + e.whole.toLocaleString("en") + " in the whole graph)" : "");
+    return e.label + "\n" + typeLabel(e.type) + " · " + rels + " · " + plural(idx().claimCount[i], "claim") +
+      " · mentioned in " + plural(e.docs.length, "document") + "\nClick for details";
+  }
+  function edgeTitle(i) {
+    var where = [];
+    if (REL.seed[i]) where.push("seed knowledge base");
+    if (REL.cross[i]) where.push("cross-document");
+    if (REL.docs[i].length) where.push("stated in " + plural(REL.docs[i].length, "document"));
+    return E[REL.from[i]].label + " — " + relLabel(i) + " — " + E[REL.to[i]].label + "\n" + where.join("; ");
+  }
 
   // ---- network ----------------------------------------------------------------------------------
   var state = { hidden: new Set(), doc: -1, selected: null, lit: null };
-  var nodes = new vis.DataSet(data.nodes);
-  var edges = new vis.DataSet(data.edges);
-  function nodeVisible(id) {
-    return !state.hidden.has(E[id].type) && (state.doc < 0 || docNodes[state.doc].has(id));
+  var nodeOn = new Uint8Array(SHOWN).fill(1), edgeOn = new Uint8Array(NREL).fill(1);
+  var counts = { nodes: SHOWN, edges: NREL };
+  var nodeList = new Array(SHOWN);
+  for (var n = 0; n < SHOWN; n++) {
+    // large graphs: no label yet (see labelView), tooltips are made when the pointer first rests on a node
+    nodeList[n] = { id: n, group: E[n].type, x: X[n], y: Y[n], size: data.nodes.size[n] };
+    if (!LARGE) { nodeList[n].label = shortLabel(E[n].label); nodeList[n].title = nodeTitle(n); }
   }
-  var nodeView = new vis.DataView(nodes, { filter: function (n) { return nodeVisible(n.id); } });
-  var edgeView = new vis.DataView(edges, {
-    filter: function (e) {
-      return nodeVisible(e.from) && nodeVisible(e.to) && (state.doc < 0 || docEdges[state.doc].has(e.id));
+  var nodes = new vis.DataSet(nodeList);
+  var edgeList = [];
+  if (!LARGE) {
+    var pairs = {};
+    for (var k = 0; k < NREL; k++) {
+      var a = REL.from[k], b = REL.to[k], key = a < b ? a + ":" + b : b + ":" + a;
+      var edge = { id: k, from: a, to: b, label: relLabel(k), title: edgeTitle(k) };
+      if (P[REL.p[k]].symmetric) edge.arrows = NO_ARROW;
+      var seen = pairs[key] || 0;
+      pairs[key] = seen + 1;
+      // parallel edges between the same two entities: curve them apart so their labels stay readable
+      if (seen) edge.smooth = { enabled: true, type: "curvedCW", roundness: Math.round(25 * seen) / 100 };
+      edgeList.push(edge);
     }
-  });
+  }
+  var edges = new vis.DataSet(edgeList);  // large graphs: only the highlighted edges
   var container = document.getElementById("kg-graph");
-  var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, data.options);
+  var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
   function fitView(animate) {
     network.fit({ animation: false });
     // a small graph would be blown up to fill the screen: keep it at (about) its natural size
@@ -119,21 +175,95 @@
   }
   fitView(false);
 
+  // ---- large graphs: edges in one path, labels for what is on screen -----------------------------------
+  var moving = false, movingTimer = null;
+  if (LARGE) {
+    network.on("beforeDrawing", function (ctx) {
+      if (moving && HIDE_EDGES_ON_MOVE) return;
+      var scale = network.getScale();
+      ctx.save();
+      ctx.beginPath();
+      for (var i = 0; i < NREL; i++) {
+        if (!edgeOn[i]) continue;
+        ctx.moveTo(X[REL.from[i]], Y[REL.from[i]]);
+        ctx.lineTo(X[REL.to[i]], Y[REL.to[i]]);
+      }
+      ctx.strokeStyle = EDGE_COLOR;
+      ctx.lineWidth = Math.max(1.2, 0.6 / scale);  // at least a hairline when zoomed far out
+      ctx.globalAlpha = state.lit ? 0.45 : 0.8;
+      ctx.stroke();
+      ctx.restore();
+    });
+    var stopMoving = function () {
+      moving = false; movingTimer = null; network.redraw(); scheduleLabels();
+    };
+    network.on("dragStart", function () { moving = true; });
+    network.on("dragEnd", stopMoving);
+    network.on("zoom", function () {
+      moving = true;
+      if (movingTimer) clearTimeout(movingTimer);
+      movingTimer = setTimeout(stopMoving, 200);
+    });
+    network.on("animationFinished", scheduleLabels);
+    network.on("hoverNode", function (p) {
+      if (nodes.get(p.node).title === undefined) nodes.update({ id: p.node, title: nodeTitle(p.node) });
+    });
+  }
+  var labelled = new Uint8Array(SHOWN), labelTimer = null;
+  function scheduleLabels() {
+    if (!LARGE || labelTimer) return;
+    labelTimer = setTimeout(function () { labelTimer = null; labelView(); }, 60);
+  }
+  function labelView() {
+    // vis-network leaves out labels smaller than 4 px on screen: only label what it would draw
+    var scale = network.getScale();
+    if (FONT_SIZE * scale < 4) return;
+    var c = network.getViewPosition();
+    var w = container.clientWidth / scale / 2 + 200, h = container.clientHeight / scale / 2 + 100;
+    var add = [];
+    for (var i = 0; i < SHOWN; i++) {
+      if (!labelled[i] && Math.abs(X[i] - c.x) < w && Math.abs(Y[i] - c.y) < h) {
+        labelled[i] = 1;
+        add.push({ id: i, label: shortLabel(E[i].label) });
+      }
+    }
+    if (add.length) nodes.update(add);
+  }
+  // edges at a canvas point (large graphs: vis-network does not know them), nearest first within 6 px
+  function edgeAt(point) {
+    var best = -1, bestD = 6 / network.getScale();
+    for (var i = 0; i < NREL; i++) {
+      if (!edgeOn[i]) continue;
+      var ax = X[REL.from[i]], ay = Y[REL.from[i]], bx = X[REL.to[i]], by = Y[REL.to[i]];
+      var dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+      var t = len2 ? Math.max(0, Math.min(1, ((point.x - ax) * dx + (point.y - ay) * dy) / len2)) : 0;
+      var px = ax + t * dx - point.x, py = ay + t * dy - point.y, d = Math.sqrt(px * px + py * py);
+      if (d < bestD) { bestD = d; best = i; }
+    }
+    return best;
+  }
+
   var api = {
     ready: false,
     timings: { parseAndBuildMs: 0, firstDrawMs: 0 },
     network: network,
-    nodeCount: function () { return nodeView.length; },
-    edgeCount: function () { return edgeView.length; },
-    totalNodeCount: function () { return nodes.length; },
-    nodeIris: function () { return nodeView.getIds().map(function (id) { return E[id].iri; }).sort(); },
+    large: LARGE,
+    nodeCount: function () { return counts.nodes; },
+    edgeCount: function () { return counts.edges; },
+    totalNodeCount: function () { return SHOWN; },
+    nodeIris: function () {
+      var out = [];
+      for (var i = 0; i < SHOWN; i++) if (nodeOn[i]) out.push(E[i].iri);
+      return out.sort();
+    },
     selected: function () { return state.selected === null ? null : E[state.selected].iri; },
     select: function (iri) {
-      for (var i = 0; i < E.length; i++) if (E[i].iri === iri && E[i].shown) { selectEntity(i); return true; }
+      for (var i = 0; i < SHOWN; i++) if (E[i].iri === iri) { selectEntity(i); return true; }
       return false;
     },
     setDocument: function (index) { setDocument(index); },
-    reset: function () { reset(); }
+    reset: function () { reset(); },
+    labelled: function () { return nodes.get({ filter: function (n) { return !!n.label; } }).length; }
   };
   window.kgViz = api;
   api.timings.parseAndBuildMs = Math.round(performance.now() - t0);
@@ -142,17 +272,26 @@
     api.ready = true;
     document.documentElement.setAttribute("data-kg-ready", "1");
     if (data.meta.focus !== null) selectEntity(data.meta.focus);
+    scheduleLabels();
   });
 
   // ---- highlight ----------------------------------------------------------------------------------
   // Small graphs: everything outside the neighbourhood is dimmed (per-item updates are cheap there).
-  // Large graphs: each DataSet update redraws 20,000 nodes, so nothing is dimmed; edges carry no label
-  // or arrow (drawing 60,000 labels makes every frame slow) and the highlighted edges get theirs, with the
-  // selection colour vis-network gives the selected node's edges.
+  // Large graphs: the neighbourhood's edges become vis-network edges, drawn over the others in the
+  // selection colour with their labels and arrows; nothing else is touched.
+  function neighbourhood(id) {
+    var ids = [id], rels = [];
+    idx().relsOf[id].forEach(function (i) {
+      if (!edgeOn[i]) return;
+      rels.push(i);
+      ids.push(REL.from[i] === id ? REL.to[i] : REL.from[i]);
+    });
+    return { nodes: ids, edges: rels };
+  }
   function clearHighlight() {
     if (!state.lit) return;
     if (LARGE) {
-      edges.update(state.lit.edges.map(function (id) { return { id: id, label: null, arrows: NO_ARROW, width: 1.2 }; }));
+      edges.clear();
     } else {
       nodes.update(state.lit.nodes.map(function (id) { return { id: id, opacity: 1, font: { color: NODE_FONT } }; }));
       edges.update(state.lit.edges.map(function (id) {
@@ -164,15 +303,20 @@
   function highlight(ids, edgeIds) {
     clearHighlight();
     if (LARGE) {
-      edges.update(edgeIds.map(function (id) {
-        return { id: id, label: R[id].label, arrows: R[id].symmetric ? NO_ARROW : TO_ARROW, width: 2 };
+      edges.add(edgeIds.map(function (i) {
+        return { id: i, from: REL.from[i], to: REL.to[i], label: relLabel(i), title: edgeTitle(i), width: 2,
+                 color: { color: EDGE_HIGHLIGHT }, arrows: P[REL.p[i]].symmetric ? NO_ARROW : TO_ARROW };
       }));
+      var missing = ids.filter(function (i) { return !labelled[i]; });
+      missing.forEach(function (i) { labelled[i] = 1; });
+      if (missing.length) nodes.update(missing.map(function (i) { return { id: i, label: shortLabel(E[i].label) }; }));
       state.lit = { nodes: [], edges: edgeIds };
       return;
     }
     var keepN = new Set(ids), keepE = new Set(edgeIds);
-    var dimN = nodeView.getIds().filter(function (id) { return !keepN.has(id); });
-    var dimE = edgeView.getIds().filter(function (id) { return !keepE.has(id); });
+    var dimN = [], dimE = [];
+    for (var i = 0; i < SHOWN; i++) if (nodeOn[i] && !keepN.has(i)) dimN.push(i);
+    for (var j = 0; j < NREL; j++) if (edgeOn[j] && !keepE.has(j)) dimE.push(j);
     nodes.update(dimN.map(function (id) { return { id: id, opacity: DIM_NODE, font: { color: NODE_FONT_DIM } }; }));
     edges.update(dimE.map(function (id) {
       return { id: id, color: { color: EDGE_COLOR, opacity: DIM_EDGE }, font: { color: EDGE_FONT_DIM } };
@@ -180,15 +324,15 @@
     state.lit = { nodes: dimN, edges: dimE };
   }
   function highlightNeighbourhood(id) {
-    var ids = [id].concat(network.getConnectedNodes(id));
-    highlight(ids, network.getConnectedEdges(id));
+    var hood = neighbourhood(id);
+    highlight(hood.nodes, hood.edges);
   }
 
   // ---- selection ----------------------------------------------------------------------------------
   function revealEntity(id) {
     var changed = false;
     if (state.hidden.has(E[id].type)) { state.hidden.delete(E[id].type); changed = true; }
-    if (state.doc >= 0 && !docNodes[state.doc].has(id)) { state.doc = -1; docSelect.value = "-1"; changed = true; }
+    if (state.doc >= 0 && !idx().docNodes[state.doc].has(id)) { state.doc = -1; docSelect.value = "-1"; changed = true; }
     if (changed) refreshFilters();
   }
   function selectEntity(id, opts) {
@@ -196,12 +340,13 @@
     if (!E[id] || !E[id].shown) return;
     revealEntity(id);
     state.selected = id;
-    network.selectNodes([id], true);
+    network.selectNodes([id], !LARGE);
     highlightNeighbourhood(id);
     if (opts.move !== false) {
       // on large graphs every frame is a full redraw: jump instead of animating
       network.focus(id, { scale: Math.max(network.getScale(), 1.0),
                           animation: LARGE ? false : { duration: 350, easingFunction: "easeInOutQuad" } });
+      scheduleLabels();
     }
     showEntity(id);
   }
@@ -211,17 +356,19 @@
     clearHighlight();
     closePanel();
   }
+  function selectRelation(i) {
+    state.selected = null;
+    highlight([REL.from[i], REL.to[i]], [i]);
+    showRelation(i);
+  }
   network.on("click", function (params) {
     if (params.nodes.length) {
       selectEntity(params.nodes[0], { move: false });
     } else if (params.edges.length) {
-      var eid = params.edges[0];
-      state.selected = null;
-      var r = R[eid];
-      highlight([r.from, r.to], [eid]);
-      showRelation(eid);
+      selectRelation(params.edges[0]);
     } else {
-      clearSelection();
+      var hit = LARGE ? edgeAt(params.pointer.canvas) : -1;
+      if (hit >= 0) selectRelation(hit); else clearSelection();
     }
   });
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") clearSelection(); });
@@ -304,7 +451,7 @@
     return card;
   }
   function relationRow(i, self) {
-    var r = R[i];
+    var r = relation(i);
     var row = el("div", "kg-rel");
     var line = el("div", "kg-rel-line");
     add(line, r.from === self ? el("strong", null, E[r.from].label) : entityButton(r.from), " ",
@@ -340,7 +487,7 @@
     return h;
   }
   function showEntity(id) {
-    var e = E[id];
+    var e = E[id], ix = idx();
     body.replaceChildren();
     body.appendChild(header(e.type, e.label));
     if (e.aliases.length) add(body, el("p", "kg-aliases", "Also: " + e.aliases.join(" · ")));
@@ -350,19 +497,22 @@
     });
     add(ids, el("code", "kg-iri", e.iri));
     body.appendChild(ids);
-    var rels = relsOf[id].slice().sort(function (a, b) { return R[a].label < R[b].label ? -1 : R[a].label > R[b].label ? 1 : a - b; });
+    var rels = ix.relsOf[id].slice().sort(function (a, b) {
+      var la = relLabel(a), lb = relLabel(b);
+      return la < lb ? -1 : la > lb ? 1 : a - b;
+    });
     var s = section("Relations", rels.length);
     if (rels.length) pagedList(s, rels, function (i) { return relationRow(i, id); });
     else add(s, el("p", "kg-muted", "No relations to other entities."));
     body.appendChild(s);
-    [["Claims about " + e.label, about[id], true], ["Claims made by " + e.label, made[id], true],
-     ["Claims reported by " + e.label, reported[id], false]].forEach(function (spec) {
+    [["Claims about " + e.label, ix.about[id], true], ["Claims made by " + e.label, ix.made[id], true],
+     ["Claims reported by " + e.label, ix.reported[id], false]].forEach(function (spec) {
       if (!spec[1].length) return;
       var sec = section(spec[0], spec[1].length, spec[2]);
       pagedList(sec, spec[1], claimCard);
       body.appendChild(sec);
     });
-    if (!about[id].length && !made[id].length && !reported[id].length) {
+    if (!ix.about[id].length && !ix.made[id].length && !ix.reported[id].length) {
       add(body, el("p", "kg-muted", "No claims about this entity."));
     }
     if (e.docs.length) {
@@ -373,7 +523,7 @@
     openPanel();
   }
   function showRelation(i) {
-    var r = R[i];
+    var r = relation(i);
     body.replaceChildren();
     body.appendChild(header(E[r.from].type, r.label));
     var row = relationRow(i, -1);
@@ -387,7 +537,7 @@
   }
 
   function showDocument(d) {
-    var doc = D[d];
+    var doc = D[d], ix = idx();
     body.replaceChildren();
     var h = el("div", "kg-panel-head");
     h.appendChild(el("div", "kg-type", "Document"));
@@ -399,14 +549,14 @@
     if (safeUrl(doc.url)) add(ids, link(doc.url, "Open the source", "kg-wd"), " ");
     add(ids, el("code", "kg-iri", doc.id));
     body.appendChild(ids);
-    var ents = Array.from(docNodes[d]).sort(function (a, b) { return E[a].label < E[b].label ? -1 : 1; });
+    var ents = Array.from(ix.docNodes[d]).sort(function (a, b) { return E[a].label < E[b].label ? -1 : 1; });
     var es = section("Entities", ents.length);
     var wrap = el("p", "kg-entity-list");
     ents.forEach(function (id, k) { if (k) add(wrap, " · "); add(wrap, entityButton(id)); });
     es.appendChild(wrap);
     body.appendChild(es);
-    var cs = section("Claims", inDoc[d].length);
-    if (inDoc[d].length) pagedList(cs, inDoc[d], claimCard);
+    var cs = section("Claims", ix.inDoc[d].length);
+    if (ix.inDoc[d].length) pagedList(cs, ix.inDoc[d], claimCard);
     else add(cs, el("p", "kg-muted", "No claims extracted from this document."));
     body.appendChild(cs);
     openPanel();
@@ -464,25 +614,41 @@
   var stats = document.getElementById("kg-stats");
   var empty = document.getElementById("kg-empty");
   function updateStats() {
-    var n = nodeView.length, m = edgeView.length;
+    var n = counts.nodes, m = counts.edges;
     var text = plural(n, "entity").replace("entitys", "entities") + " · " + plural(m, "relation") + " · " + plural(C.length, "claim");
-    if (n !== nodes.length) text += " (filtered from " + nodes.length.toLocaleString("en") + ")";
+    if (n !== SHOWN) text += " (filtered from " + SHOWN.toLocaleString("en") + ")";
     if (data.meta.candidates > data.meta.shown) text += " · capped";
     stats.textContent = text;
     stats.title = data.meta.seedOnly ? data.meta.seedOnly.toLocaleString("en") + " entities of the seed knowledge " +
       "base that no document mentions are not drawn (kg viz --include-seed draws them)" : "";
     empty.hidden = n > 0;
   }
+  // Visibility is a flag per node and edge; only the items whose flag changes are sent to vis-network.
   function refreshFilters() {
     clearHighlight();
-    nodeView.refresh();
-    edgeView.refresh();
+    var docNodes = state.doc >= 0 ? idx().docNodes[state.doc] : null;
+    var docEdges = state.doc >= 0 ? idx().docEdges[state.doc] : null;
+    var nodeChanges = [], edgeChanges = [];
+    counts.nodes = 0; counts.edges = 0;
+    for (var i = 0; i < SHOWN; i++) {
+      var on = !state.hidden.has(E[i].type) && (docNodes === null || docNodes.has(i)) ? 1 : 0;
+      if (on !== nodeOn[i]) { nodeOn[i] = on; nodeChanges.push({ id: i, hidden: !on }); }
+      counts.nodes += on;
+    }
+    for (var j = 0; j < NREL; j++) {
+      var eon = nodeOn[REL.from[j]] && nodeOn[REL.to[j]] && (docEdges === null || docEdges.has(j)) ? 1 : 0;
+      if (eon !== edgeOn[j]) { edgeOn[j] = eon; if (!LARGE) edgeChanges.push({ id: j, hidden: !eon }); }
+      counts.edges += eon;
+    }
+    if (nodeChanges.length) nodes.update(nodeChanges);
+    if (edgeChanges.length) edges.update(edgeChanges);
+    if (LARGE) network.redraw();
     Object.keys(legendItems).forEach(function (name) {
       var on = !state.hidden.has(name);
       legendItems[name].setAttribute("aria-pressed", on ? "true" : "false");
       legendItems[name].classList.toggle("kg-off", !on);
     });
-    if (state.selected !== null && nodeVisible(state.selected)) highlightNeighbourhood(state.selected);
+    if (state.selected !== null && nodeOn[state.selected]) highlightNeighbourhood(state.selected);
     else if (state.selected !== null) clearSelection();
     updateStats();
   }
@@ -505,13 +671,25 @@
   }
 
   // ---- search (tom-select; every render function builds DOM nodes from text) ----------------------------
+  function fold(text) { return String(text).normalize("NFKC").toLowerCase().trim(); }
   var options = [];
-  E.forEach(function (e, i) {
-    if (e.shown) options.push({ value: String(i), text: e.label, aliases: e.aliases.join(" · "), type: e.type, degree: e.degree });
-  });
+  for (var s = 0; s < SHOWN; s++) {
+    var e = E[s];
+    options.push({ value: String(s), text: e.label, aliases: e.aliases.join(" · "), type: e.type, degree: e.degree,
+                   names: [fold(e.label)].concat(e.aliases.map(fold)) });
+  }
   var search = new TomSelect("#kg-search", {
     options: options,
     valueField: "value", labelField: "text", searchField: ["text", "aliases"],
+    // an entity whose name or alias is exactly what was typed (any case) comes first, then the best
+    // partial matches, the most connected first: "Qwen" + Enter picks Qwen, not Qwen3
+    score: function (query) {
+      var base = this.getScoreFunction(query), wanted = fold(query);
+      return function (item) {
+        var score = base(item);
+        return wanted && item.names.indexOf(wanted) >= 0 ? score + 1000 : score;
+      };
+    },
     sortField: [{ field: "$score", direction: "desc" }, { field: "degree", direction: "desc" }, { field: "text" }],
     maxOptions: 40, maxItems: 1, create: false, highlight: true, openOnFocus: false,
     render: {
@@ -525,6 +703,13 @@
       no_results: function () { return el("div", "no-results", "No entity has this name or alias"); },
       option_create: function () { return el("div"); },
       loading: function () { return el("div"); }
+    },
+    // tom-select keeps the option that was active for the previous keystroke when it is still listed
+    // ("Q" makes Qwen3 active, and it stays active for "Qwen"): Enter must take the best match for the
+    // whole text, so the first option becomes active after every keystroke
+    onType: function () {
+      var first = this.selectable()[0];
+      if (first) this.setActiveOption(first);
     },
     onChange: function (value) { if (value !== "" && value !== null) selectEntity(parseInt(value, 10)); }
   });
