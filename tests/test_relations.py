@@ -283,6 +283,9 @@ EXTRA_NAMES = {
     "Liang Wenfeng": ("Liang Wenfeng", "Person"),
     "AI Singapore": ("AI Singapore", "ResearchCenter"),
     "SEA-LION": ("SEA-LION", "Model"),
+    "American": ("United States", "Country"),
+    "High-Flyer": ("High-Flyer", "Company"),
+    "Southeast Asian": ("Southeast Asia", "Place"),
 }
 
 
@@ -389,6 +392,42 @@ def test_its_newest_model_is_the_version_the_document_names(trained_nlp: Languag
     # without "newest", "its model" stays the family the programme is known for
     text = "Singapore AI, the programme behind SEA-LION, has trained its model on Alibaba's Qwen."
     assert t("SEA-LION", "buildsOn", "Qwen") in triples_with(trained_nlp, text, names)
+
+
+def test_restrictions_on_exports_of_chips_to_a_country(trained_nlp: Language) -> None:
+    text = "American restrictions on sales of the fastest AI chips to China have reshaped the market."
+    assert t("United States", "restricts", "China") in triples_with(trained_nlp, text, EXTRA_NAMES)
+    text = "American restrictions on sales of chips made in China have reshaped the market."
+    assert t("United States", "restricts", "China") not in triples_with(trained_nlp, text, EXTRA_NAMES)
+
+
+def test_a_split_co_prefix_verb_keeps_its_subject(trained_nlp: Language) -> None:
+    text = "DeepSeek was set up by Liang Wenfeng, who had earlier co-founded the trading firm High-Flyer."
+    found = triples_with(trained_nlp, text, EXTRA_NAMES)
+    assert t("Liang Wenfeng", "leads", "High-Flyer") in found
+    assert t("DeepSeek", "leads", "High-Flyer") not in found
+
+
+def test_a_bare_company_title_belongs_to_the_documents_company(trained_nlp: Language) -> None:
+    text = (
+        "OpenAI released two open models on Tuesday. Chief executive Sam Altman said in March that OpenAI had "
+        "misjudged open weights."
+    )
+    assert t("Sam Altman", "leads", "OpenAI") in triples(trained_nlp, text)
+    # a government title is not a company title, and the company must be named in that sentence
+    text = "OpenAI released two models on Tuesday. Commerce Secretary Jane Park said OpenAI had misjudged them."
+    assert t("Jane Park", "leads", "OpenAI") not in triples(trained_nlp, text)
+    text = "OpenAI released two models on Tuesday. OpenAI said so. Chief executive Sam Altman was not available."
+    assert t("Sam Altman", "leads", "OpenAI") not in triples(trained_nlp, text)
+
+
+def test_its_never_refers_to_a_demonym(trained_nlp: Language) -> None:
+    text = (
+        "Weighing Llama against Qwen\n\nAI Singapore, the state programme behind the SEA-LION family of "
+        "Southeast Asian language models, has trained its newest model on Qwen."
+    )
+    found = triples_with(trained_nlp, text, EXTRA_NAMES)
+    assert t("Southeast Asia", "buildsOn", "Qwen") not in found
 
 
 def test_a_headline_run_into_the_first_sentence(trained_nlp: Language) -> None:

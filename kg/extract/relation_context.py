@@ -186,7 +186,8 @@ class Context:
         if unit is None:
             return None
         for loc in reversed(self.index.in_range(unit.first, tok.i - 1, nested=True)):
-            if is_a(loc.type, wanted):
+            # a demonym modifying a noun ("Southeast Asian language models") is nothing "its" refers to
+            if is_a(loc.type, wanted) and self.index.head_of(loc).dep_ != "amod":
                 return Resolved(loc.entity, tok.i, tok.i, self.data.resolution_factor)
         if unit.index > 0:
             topic = self.topic(unit.index - 1)

@@ -8,6 +8,8 @@
 * **Author sections** (``author_section_relations``): under a heading "About the Author(s)" / "Authors" /
   "Contributors", every person who is the subject of a sentence ("Graham Webster leads the DigiChina
   Project.") is an author of the document's report, up to the next heading.
+* **Bare titles** (``bare_title_relations``): "Chief executive Sam Altman said ... OpenAI": a company title
+  with no organisation of its own, at the organisation the document is about (see the function).
 * **Pronoun appositions** (``pronoun_apposition_relations``): "Zhipu AI and MiniMax, two of its competitors",
   "Robin Li, its chief executive," — a role noun owned by "its"/"their" in apposition to the names before the
   comma: the role (kg/patterns/relations.json ``role_classes``) holds between those names and what the
@@ -25,6 +27,7 @@ from kg.extract.relation_context import Context, Resolved, relation_data
 from kg.extract.relation_frames import modality_factor
 from kg.extract.relation_nouns import role_index, roles_for
 from kg.extract.spans import Located, Unit, is_a
+from kg.records import Entity
 
 CREDIT_PREPS = {"publication": ("of", "by", "from")}
 QUANTITIES = frozenset(
@@ -36,6 +39,7 @@ COMMA_GAP = re.compile(r"\s*,\s*")
 AUTHOR_HEADING = re.compile(r"(?:about\s+the\s+)?(?:authors?|contributors?)(?:\s+and\s+\w+)?", re.IGNORECASE)
 CREDIT_CONFIDENCE = 0.75
 AUTHOR_SECTION_CONFIDENCE = 0.7
+MAIN_TYPES = ("Company", "Lab", "ResearchCenter", "ThinkTank")
 
 
 @lru_cache(maxsize=1)
@@ -199,4 +203,52 @@ def _add_role(
         ctx.add(subj, predicate, obj, first, last, rule, confidence * anchor.factor)
 
 
-__all__ = ["author_section_relations", "credit_relations", "pronoun_apposition_relations"]
+def bare_title_relations(ctx: Context, unit: Unit) -> None:
+    """"Chief executive Sam Altman said ... that OpenAI had been ...": a company title (``bare_titles``) in
+    front of a name, with no organisation of its own, is a title at the organisation the document is about
+    (its most mentioned company, lab or centre), when that organisation is named in the same sentence and
+    nothing else in the document gives the person a post."""
+    org = _main_organisation(ctx)
+    if org is None or not any(loc.entity.id == org.id for loc in ctx.index.in_range(unit.first, unit.last)):
+        return
+    titles = frozenset(ctx.data.raw["bare_titles"])
+    index = role_index()
+    for loc in ctx.index.in_range(unit.first, unit.last):
+        if not is_a(loc.type, ["Person"]) or _has_post(ctx, loc):
+            continue
+        head = ctx.index.head_of(loc)
+        for r in head.children:
+            if r.dep_ != "compound" or r.i >= loc.first:
+                continue
+            words = ctx.doc[r.left_edge.i : r.i + 1]
+            phrase = " ".join(t.lower_ for t in words)
+            if phrase not in titles or any(ctx.index.at(t.i) is not None for t in words):
+                continue
+            for role in roles_for(ctx, index, r):
+                if role.subject_is_holder and ctx.admit(loc.entity, role.predicate, org):
+                    ctx.add(loc.entity, role.predicate, org, r.left_edge.i, loc.last, f"bare-title-{role.name}",
+                            role.confidence * ctx.data.resolution_factor)
+                    break
+
+
+def _main_organisation(ctx: Context) -> Entity | None:
+    """The company, lab or centre the document mentions most (at least twice)."""
+    best: Entity | None = None
+    for type_name in MAIN_TYPES:
+        ent = ctx.index.salient(type_name)
+        count = ctx.index.counts[ent.id] if ent is not None else 0
+        if count >= 2 and (best is None or count > ctx.index.counts[best.id]):
+            best = ent
+    return best
+
+
+def _has_post(ctx: Context, person: Located) -> bool:
+    return any(f.subject.id == person.entity.id and f.predicate in ("leads", "worksFor") for f in ctx.found)
+
+
+__all__ = [
+    "author_section_relations",
+    "bare_title_relations",
+    "credit_relations",
+    "pronoun_apposition_relations",
+]

@@ -156,6 +156,14 @@ def subject_by_position(ctx: Context, v: Token) -> Token | None:
     The small parser reads a name like "Beyond DeepSeek" as a prepositional phrase and leaves
     "... was produced by X" without a subject; the name just before the verb group is the subject then.
     """
+    if v.i >= 2 and ctx.lowers[v.i - 1] in HYPHENS and ctx.lowers[v.i - 2] in ("co", "re"):
+        # "who also co-founded X": the tokenizer splits "co-founded" and the parser makes "co" the verb
+        prefix_subjects = grammatical_subjects(ctx.doc[v.i - 2])
+        if prefix_subjects:
+            subj = prefix_subjects[0]
+            if subj.lower_ in RELATIVE_PRONOUNS and subj.i >= 2 and ctx.doc[subj.i - 1].text == ",":
+                return ctx.doc[subj.i - 2]  # "Liang Wenfeng, who ... co-founded": the name before ", who"
+            return subj
     crossed = not ctx.same_unit(v.head, v)  # a parse run across a blank line: the verb's role is unknown
     if v.dep_ not in ("ROOT", "ccomp", "conj") and not crossed:
         return None
@@ -243,6 +251,7 @@ def _model_of(ctx: Context, org: Resolved, before: int) -> Resolved | None:
     return Resolved(latest.subject, org.first, org.last, org.factor)
 
 
+HYPHENS = frozenset({"-", "\u2010", "\u2011"})
 NEW_WORDS = frozenset({"new", "newest", "latest", "next", "upcoming"})
 
 

@@ -89,7 +89,14 @@ def _nominal_role(ctx: Context, n: Token, governor: Token | None, spec: RoleSpec
                     toks.append(obj)
                     if ctx.index.at(obj.i) is None:  # "restrictions on chips to China"
                         toks += [o for _p, o in prep_objects(obj, spec.preps, nested=False)]
+                        for of_obj in _of_objects(obj):  # "restrictions on exports of chips to China"
+                            toks += [o for _p, o in prep_objects(of_obj, spec.preps, nested=False)]
     return found + resolve_all(ctx, toks)
+
+
+def _of_objects(tok: Token) -> list[Token]:
+    """The objects of an "of" phrase on ``tok`` ("exports of chips": chips)."""
+    return [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
 
 
 __all__ = ["nominal_relations"]

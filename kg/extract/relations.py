@@ -36,6 +36,7 @@ from kg.extract.relation_bridges import bridge_relations
 from kg.extract.relation_context import Context, Found
 from kg.extract.relation_credits import (
     author_section_relations,
+    bare_title_relations,
     credit_relations,
     pronoun_apposition_relations,
 )
@@ -79,6 +80,9 @@ def extract_relations(
         collaboration_relations(ctx, unit)
         credit_relations(ctx, unit)
         pronoun_apposition_relations(ctx, unit)
+    for unit in ctx.units:  # after every other rule: only persons no rule gave a post
+        if not ctx.is_question(unit):
+            bare_title_relations(ctx, unit)
     author_section_relations(ctx)
     _implied_parents(ctx)
     return _finish(ctx)
