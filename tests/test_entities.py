@@ -644,3 +644,29 @@ def test_unknown_city_coordinated_with_a_place_after_in(trained_nlp: Language, r
     # negative: a name coordinated with a company is not made a city
     got = found(trained_nlp, real_seed, "Meta and Kigali disagreed.")
     assert got.get("Kigali", ("-",))[0] != "City"
+
+
+def test_unknown_model_family_learnt_from_the_document(blank: Language, tiny: SeedKB) -> None:
+    text = ("Orlan Labs, the company behind the Tesk family, released Tesk-7. Varo-2.5-70B came first; Varo-3.1 "
+            "followed. Orlan Labs's Quell-4.2 trailed.")
+    got = entities(blank(text), tiny)
+    assert {"Tesk-7", "Varo-2.5-70B", "Varo-3.1", "Quell-4.2"} <= set(got)
+    assert all(got[n].type == "Model" for n in ("Tesk-7", "Varo-3.1", "Quell-4.2"))
+    # negative: without a family noun, a size or a possessive, "Word-N" is no model name
+    got = entities(blank("Section-7 of the bill and Phase-2 trials were discussed; Varo-3.1 shipped."), tiny)
+    assert not {"Section-7", "Phase-2", "Varo-3.1"} & set(got)
+
+
+def test_person_by_role_apposition_without_article(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = "Ilse Marrow, policy director of Quorra Systems, said the rules were unclear."
+    got = found(trained_nlp, real_seed, text)
+    assert got["Ilse Marrow"][0] == "Person"
+    assert got["Quorra Systems"][0] == "Company"
+    # negative: a list of cities before a comma is not read as a person
+    got = found(trained_nlp, real_seed, "Shanghai, Beijing and Shenzhen, three hubs of industry, grew.")
+    assert all(t == "City" for t, _ in got.values())
+
+
+def test_hyphenated_stop_name_is_no_entity(trained_nlp: Language, real_seed: SeedKB) -> None:
+    got = found(trained_nlp, real_seed, "COVID-19 rules slowed the rollout, the Ministry of Health said.")
+    assert "COVID-19" not in got and got["Ministry of Health"][0] == "GovernmentBody"

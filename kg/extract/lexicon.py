@@ -102,6 +102,7 @@ class EntityLexicon:
     metonym_verbs: frozenset[str]
     families: tuple[ModelFamily, ...]
     version_words: frozenset[str]
+    family_nouns: frozenset[str]
     size_re: re.Pattern[str]
     version_re: re.Pattern[str]
 
@@ -162,7 +163,7 @@ def load_lexicon() -> EntityLexicon:
             report_determiners=_lower(types["report_determiners"]),
             report_label_stopwords=_lower(types["report_label_stopwords"]),
             report_min_overlap=float(types["report_min_title_overlap"]),
-            stop_names=_lower(stop["names"]),
+            stop_names=_lower(stop["names"]) | frozenset(str(n).casefold().replace("-", " ") for n in stop["names"]),
             generic_words=_lower(stop["generic_words"]),
             connectors=_lower(stop["name_connectors"]),
             person_titles=_lower(stop["person_titles"]),
@@ -216,6 +217,7 @@ def load_lexicon() -> EntityLexicon:
                 for f in models["families"]
             ),
             version_words=_words(models["version_words"]),
+            family_nouns=_lower(models["family_nouns"]),
             size_re=re.compile(str(models["size_pattern"])),
             version_re=re.compile(str(models["version_pattern"])),
         )

@@ -101,15 +101,28 @@ class OrgContextFinder:
                         found = OrgContext(found.start, found.end, found.type, at)
                 if found is not None:
                     out.append(found)
+            elif lower == "," and i + 2 < len(texts):
+                found = self._person(doc, texts, lowers, _run_before(doc, texts, i, limit), i)
+                if found is not None:
+                    out.append(found)
         return out
 
     def _person(self, doc: Doc, texts: list[str], lowers: list[str], start: int, end: int) -> OrgContext | None:
-        """A name + ", a/an <role noun> at/of ..." ("Marta Quell, an analyst at ...") is a person: two or three
-        capitalised words the seed and the name heads do not know."""
+        """A name + ", a/an <role noun> at ..." ("Marta Quell, an analyst at ...") or ", <one modifier>? <role
+        noun> of/at ..." ("Lukas Miller, policy director of ...") is a person: two or three capitalised words the
+        seed and the name heads do not know."""
         lex = self.lexicon
-        det = end + 1
-        noun = lowers[det + 1] if det + 1 < len(lowers) else ""
-        if lowers[det] not in ("a", "an") or noun not in lex.org_role_nouns or noun in lex.org_person_nouns:
+        k = end + 1
+        if k < len(lowers) and lowers[k] in ("a", "an"):
+            noun = lowers[k + 1] if k + 1 < len(lowers) else ""
+        else:
+            if k + 1 < len(lowers) and lowers[k] not in lex.org_role_nouns and texts[k][:1].islower():
+                k += 1  # "policy director", "senior analyst"
+            noun = lowers[k] if k < len(lowers) else ""
+            nxt = lowers[k + 1] if k + 1 < len(lowers) else ""
+            if nxt not in lex.org_role_preps and nxt not in ("of", "for"):
+                return None
+        if noun not in lex.org_role_nouns or noun in lex.org_person_nouns:
             return None
         if not 2 <= end - start <= 3 or any(not texts[k][:1].isupper() or not texts[k].isalpha() for k in
                                              range(start, end)):

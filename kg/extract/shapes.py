@@ -56,18 +56,41 @@ class ModelFinder:
         known_starts = [f.start for f in found]  # known-base matches: in text order, never overlapping
         known = list(found)
         unknown_until = -1  # unknown-base matches come in text order too
-        for m in _UNKNOWN_BASE.finditer(text):
-            if m.group(0).casefold() in self.bases or m.group(0).casefold() in self.lexicon.generic_words:
-                continue
+        hits = [
+            m for m in _UNKNOWN_BASE.finditer(text)
+            if m.group(0).casefold() not in self.bases and m.group(0).casefold() not in self.lexicon.generic_words
+        ]
+        learnt = self._learnt_bases(text, hits) if hits else set()
+        for m in hits:
             k = bisect.bisect_right(known_starts, m.start()) - 1
             if m.start() < unknown_until or (k >= 0 and m.start() < known[k].end):
                 continue
             base = ModelBase(m.group(0), standalone=False, lab=False, letters=frozenset())
-            end = self._parse(text, m.end(), base, unknown=True)
+            end = self._parse(text, m.end(), base, unknown=m.group(0) not in learnt)
             if end is not None:
                 found.append(ModelMatch(m.start(), end, self.index.family_of(text[m.start() : end])))
                 unknown_until = end
         return sorted(found, key=lambda f: f.start)
+
+    def _learnt_bases(self, text: str, hits: list[re.Match[str]]) -> set[str]:
+        """Unknown bases this document shows to be model families: written with a size somewhere
+        ("Movor-3.5-235B") or named as a family ("the Beiko family")."""
+        learnt: set[str] = set()
+        for m in hits:
+            base = m.group(0)
+            if base in learnt:
+                continue
+            if self._parse(text, m.end(), ModelBase(base, False, False, frozenset()), unknown=True) is not None:
+                learnt.add(base)
+                continue
+            if text[max(0, m.start() - 3) : m.start()] in ("'s ", "’s "):
+                learnt.add(base)  # "Zevarin Research's Minda-4.2"
+                continue
+            for noun in self.lexicon.family_nouns:
+                if f"{base} {noun}" in text:
+                    learnt.add(base)
+                    break
+        return learnt
 
     def _segment(self, text: str, pos: int, sep: str) -> tuple[int, str] | None:
         """One version segment at ``pos``: (end, kind) with kind "size", "version" or "word"."""
