@@ -1,20 +1,29 @@
 """How fast `kg viz` builds a page for a large graph, and how soon that page is usable in headless Chromium.
 
-    .venv/bin/python bench/viz_bench.py [--nodes 20000] [--edges-per-node 3] [--seed 7]
+    .venv/bin/python bench/viz_bench.py [--nodes 20000] [--edges-per-node 3] [--seed 7] [--compare-ref COMMIT]
 
 A synthetic store in the shape of docs/graph-model.md (a preferential-attachment graph, so there are hubs as
 in real news graphs; entities in graph/cross, relations asserted in document graphs, claims about entities)
 goes through the real pipeline: read the store -> select -> lay out -> write the page. The page is then
-opened from file:// in Debian's chromium; time-to-interactive is from navigation start until the first
-frame is drawn and the page script has wired search, filters and panel (``kgViz.ready``).
+opened from file:// in Debian's chromium (one request: the file). Measured on each page:
 
-Three baselines measured in the same run put the numbers in context:
-- a bare vis-network page with the same nodes, edges and positions and physics off (no search, panel,
-  legend or filters): what the page costs on top of drawing the graph at all;
+- interactive_ms: from navigation start until the first frame of the graph is drawn AND the page script
+  has wired search, filters and panel (``kgViz.ready``, set in vis-network's first ``afterDrawing``);
+- search_ms: a person's search right after that: click the search box, type an entity's full name, press
+  Enter, until the side panel shows that entity (real keyboard events through Playwright);
+- click_ms: a real mouse click on a node until its panel is shown;
+- redraw_ms (one full frame), select_ms and filter_ms (the page API: select an entity; one document's
+  filter then reset).
+
+Baselines measured in the same run put the numbers in context:
+- a bare vis-network page with the same nodes, edges, labels and positions and physics off (no search,
+  panel, legend or filters): what drawing the graph with vis-network costs at all;
+- with --compare-ref, the page that commit's ``kg`` package writes for the same store (its code is taken
+  with ``git archive`` into a temporary folder and run in a subprocess): before against after;
+- the default ``--max-nodes`` page (2,000 entities) of the same store, against the uncapped page;
 - pyvis's own ``Network.from_nx`` on a smaller graph (it is quadratic; at 20,000 nodes it takes minutes),
-  against our direct filling of pyvis's lists on that same graph;
-- the default ``--max-nodes`` page (2,000 entities) of the same store, against the uncapped page.
-Results are printed and written to bench/results/viz_bench.json.
+  against filling pyvis's lists directly on that same graph.
+Results are printed and written to bench/results/viz_bench.json, with the load average at start and end.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -130,17 +140,84 @@ net.once('afterDrawing', () => { window.kgViz = {ready: true, network: net}; });
 
 
 def bare_page(html: str, path: Path) -> Path:
-    """The same nodes (id, position, label) and edges on a bare vis-network page."""
+    """The same nodes (id, position, shortened label) and edges on a bare vis-network page."""
     from kg.viz_page import _assets
+    from kg.viz_payload import _short
 
     match = re.search(r'id="kg-data">(.*?)</script>', html, re.S)
     assert match is not None
     data = json.loads(match.group(1))
-    nodes = [{k: n[k] for k in ("id", "x", "y", "label")} for n in data["nodes"]]
-    edges = [{"id": e["id"], "from": e["from"], "to": e["to"]} for e in data["edges"]]
+    xs, ys = data["nodes"]["x"], data["nodes"]["y"]
+    nodes = [{"id": i, "x": xs[i], "y": ys[i], "label": _short(data["entities"][i]["label"])} for i in range(len(xs))]
+    rel = data["relations"]
+    edges = [{"id": k, "from": a, "to": b} for k, (a, b) in enumerate(zip(rel["from"], rel["to"], strict=True))]
     page = BARE_PAGE.replace("%%DATA%%", json.dumps({"nodes": nodes, "edges": edges}))
     write_atomic(path, page.replace("%%VIS%%", _assets().vis_js))
     return path
+
+
+OLD_PAGE = """
+import sys, time
+sys.path.insert(0, {code!r})
+from kg.viz import viz_html_from_data, write_atomic  # that commit's kg, imported before the bench's own path
+from kg.viz_data import read_graph
+from kg.viz_select import VizOptions
+sys.path.insert(1, {bench!r})
+from viz_bench import synthetic_store
+import kg
+assert kg.__file__.startswith({code!r}), kg.__file__
+from pathlib import Path
+store, _ = synthetic_store({nodes}, {m}, {seed})
+data = read_graph(store)
+started = time.perf_counter()
+html, _stats = viz_html_from_data(data, VizOptions(max_nodes={nodes}))
+write_atomic(Path({out!r}), html)
+print(round(time.perf_counter() - started, 2))
+"""
+
+
+def page_at_commit(ref: str, nodes: int, m: int, seed: int, out: Path) -> float:
+    """Write the uncapped page with the ``kg`` package of commit ``ref``; returns its generate seconds."""
+    code = Path(tempfile.mkdtemp(prefix="viz-bench-ref-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "kg"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+    script = OLD_PAGE.format(code=str(code), bench=str(ROOT / "bench"), nodes=nodes, m=m, seed=seed, out=str(out))
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=code)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+# a mid-ranked entity (not a hub, not a leaf), found by its full name; then a real click on another one
+FIND = """() => { const data = JSON.parse(document.getElementById('kg-data').textContent);
+    const shown = data.entities.filter(e => e.shown !== false).slice(0, 20000);
+    const pick = k => shown[Math.floor(shown.length * k)];
+    return [pick(0.37).label, pick(0.61).iri]; }"""
+AIM = """iri => new Promise(done => { const data = JSON.parse(document.getElementById('kg-data').textContent);
+    const id = data.entities.findIndex(e => e.iri === iri), net = kgViz.network;
+    net.once('afterDrawing', () => done(net.canvasToDOM(net.getPosition(id))));
+    net.moveTo({position: net.getPosition(id), scale: 1.2}); net.redraw(); })"""
+
+
+def use_page(page: Any) -> dict[str, float]:
+    """A real search and a real click, each until the side panel shows the entity."""
+    name, iri = page.evaluate(FIND)
+    started = time.perf_counter()
+    page.click("#kg-search-ts-control")
+    page.keyboard.type(name)
+    page.wait_for_selector(".ts-dropdown .option", timeout=180_000)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#kg-panel:not([hidden]) h2", timeout=180_000)
+    search_ms = (time.perf_counter() - started) * 1000
+    search_right = page.inner_text("#kg-panel h2") == name  # the old page could pick another entity
+    page.keyboard.press("Escape")
+    pos = page.evaluate(AIM, iri)
+    rect = page.locator("#kg-graph canvas").bounding_box()
+    started = time.perf_counter()
+    page.mouse.click(rect["x"] + pos["x"], rect["y"] + pos["y"])
+    page.wait_for_selector("#kg-panel:not([hidden]) h2", timeout=180_000)
+    click_ms = (time.perf_counter() - started) * 1000
+    click_right = page.evaluate("kgViz.selected()") == iri
+    return {"search_ms": search_ms, "click_ms": click_ms, "search_right": float(search_right),
+            "click_right": float(click_right)}
 
 
 def browser_times(paths: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
@@ -150,7 +227,8 @@ def browser_times(paths: dict[str, Path], repeats: int) -> dict[str, dict[str, f
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for name, path in paths.items():
-            runs: dict[str, list[float]] = {"interactive_ms": [], "redraw_ms": [], "select_ms": [], "filter_ms": []}
+            runs: dict[str, list[float]] = {"interactive_ms": [], "search_ms": [], "click_ms": [], "redraw_ms": [],
+                                            "select_ms": [], "filter_ms": [], "search_right": [], "click_right": []}
             for _ in range(repeats):
                 page = browser.new_page(viewport={"width": 1400, "height": 860})
                 requests: list[str] = []
@@ -164,6 +242,8 @@ def browser_times(paths: dict[str, Path], repeats: int) -> dict[str, dict[str, f
                 if name.startswith("bare"):
                     page.close()
                     continue
+                for key, value in use_page(page).items():
+                    runs[key].append(value)
                 runs["select_ms"].append(page.evaluate("""() => { const t = performance.now();
                     kgViz.select(kgViz.nodeIris()[0]); return performance.now() - t; }"""))
                 runs["filter_ms"].append(page.evaluate("""() => { const t = performance.now();
@@ -181,6 +261,8 @@ def main() -> None:
     parser.add_argument("--baseline-nodes", type=int, default=2_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--compare-ref", default=None, metavar="COMMIT",
+                        help="also measure the page that this commit's kg package writes (before/after)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -208,6 +290,13 @@ def main() -> None:
         if name == "uncapped":
             pages["bare_vis_uncapped"] = bare_page(html, tmp / "bare.html")
 
+    if args.compare_ref:
+        pages["before_uncapped"] = tmp / "before.html"
+        results["compare_ref"] = args.compare_ref
+        results["before_generate_s"] = page_at_commit(args.compare_ref, args.nodes, args.edges_per_node, args.seed,
+                                                      pages["before_uncapped"])
+        results["before_page_mb"] = round(pages["before_uncapped"].stat().st_size / 1e6, 1)
+
     slow, fast = from_nx_baseline(args.baseline_nodes, args.edges_per_node, args.seed)
     results["baseline_nodes"] = args.baseline_nodes
     results["pyvis_from_nx_s"] = round(slow, 2)
@@ -219,6 +308,9 @@ def main() -> None:
     browser = results["browser"]
     results["interactive_over_bare_vis"] = round(browser["uncapped"]["interactive_ms"]
                                                  / browser["bare_vis_uncapped"]["interactive_ms"], 2)
+    if "before_uncapped" in browser:
+        results["before_interactive_over_bare_vis"] = round(browser["before_uncapped"]["interactive_ms"]
+                                                            / browser["bare_vis_uncapped"]["interactive_ms"], 2)
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results" / "viz_bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -671,23 +671,40 @@
   }
 
   // ---- search (tom-select; every render function builds DOM nodes from text) ----------------------------
-  function fold(text) { return String(text).normalize("NFKC").toLowerCase().trim(); }
+  // Scoring is ours: one indexOf per word over a folded "name · aliases" string (tom-select's own scorer
+  // runs regular expressions over every field of 20,000 options on each keystroke). Every typed word must
+  // occur; a name or alias equal to the whole text (any case, any accents) comes first, then words found at
+  // the start of the name, then at the start of a word, then anywhere; ties go to the most connected.
+  function fold(text) {
+    return String(text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
+  }
   var options = [];
   for (var s = 0; s < SHOWN; s++) {
     var e = E[s];
+    var names = [fold(e.label)].concat(e.aliases.map(fold));
     options.push({ value: String(s), text: e.label, aliases: e.aliases.join(" · "), type: e.type, degree: e.degree,
-                   names: [fold(e.label)].concat(e.aliases.map(fold)) });
+                   names: names, folded: names.join(" · ") });
+  }
+  function scoreWord(hay, word) {
+    var at = hay.indexOf(word);
+    if (at < 0) return 0;
+    var start = at === 0 ? 2 : (hay.indexOf(" " + word) >= 0 ? 1.5 : 1);
+    return start * word.length / hay.length;
   }
   var search = new TomSelect("#kg-search", {
     options: options,
     valueField: "value", labelField: "text", searchField: ["text", "aliases"],
-    // an entity whose name or alias is exactly what was typed (any case) comes first, then the best
-    // partial matches, the most connected first: "Qwen" + Enter picks Qwen, not Qwen3
     score: function (query) {
-      var base = this.getScoreFunction(query), wanted = fold(query);
+      var wanted = fold(query), words = wanted.split(" ").filter(function (w) { return w; });
       return function (item) {
-        var score = base(item);
-        return wanted && item.names.indexOf(wanted) >= 0 ? score + 1000 : score;
+        if (!words.length) return 1;
+        var total = 0;
+        for (var w = 0; w < words.length; w++) {
+          var one = scoreWord(item.folded, words[w]);
+          if (!one) return 0;
+          total += one;
+        }
+        return item.names.indexOf(wanted) >= 0 ? total + 1000 : total;
       };
     },
     sortField: [{ field: "$score", direction: "desc" }, { field: "degree", direction: "desc" }, { field: "text" }],
