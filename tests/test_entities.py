@@ -670,3 +670,19 @@ def test_person_by_role_apposition_without_article(trained_nlp: Language, real_s
 def test_hyphenated_stop_name_is_no_entity(trained_nlp: Language, real_seed: SeedKB) -> None:
     got = found(trained_nlp, real_seed, "COVID-19 rules slowed the rollout, the Ministry of Health said.")
     assert "COVID-19" not in got and got["Ministry of Health"][0] == "GovernmentBody"
+
+
+def test_versions_written_without_the_lab_name(blank: Language, tiny: SeedKB) -> None:
+    got = entities(blank("Testers ran DeepSeek-R1 and V3.2 side by side; DeepSeek's V4 came later."), tiny)
+    assert got["DeepSeek-V3.2"].type == "Model" and [m.text for m in got["DeepSeek-V3.2"].mentions] == ["V3.2"]
+    assert got["DeepSeek-V4"].family == IRIS.entity_key("deepseek-models")
+    # negative: a bare version next to no model of a lab with that letter, or with another letter, is nothing
+    got = entities(blank("Testers ran DeepSeek-R1 and K9 side by side; the V8 engine and Nvidia's H20 sold."), tiny)
+    assert not {"K9", "DeepSeek-K9", "V8", "DeepSeek-V8", "DeepSeek-H20", "Nvidia-H20"} & set(got)
+
+
+def test_short_model_name_with_a_glued_version(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = "Auditors found that R1-0612 refused fewer prompts than R1 did."
+    got = {e.name: e for e in entities(trained_nlp(text), real_seed).values()}
+    version = got["DeepSeek-R1-0612"]
+    assert [m.text for m in version.mentions] == ["R1-0612"] and version.family == got["DeepSeek-R1"].id

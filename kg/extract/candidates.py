@@ -25,6 +25,7 @@ from kg.extract.linking import ORG_TYPES, PLACE_TYPES, SeedIndex, name_key, norm
 from kg.extract.metonyms import read_metonyms
 from kg.extract.org_context import OrgContextFinder
 from kg.extract.shapes import ModelFinder, ShapeFinder
+from kg.extract.short_versions import find_short_versions
 from kg.seed import SeedEntity, SeedKB
 
 CANDIDATES = "kg_entities"
@@ -91,6 +92,7 @@ class EntityCandidates:
         self.models: ModelFinder | None = None
         self.shapes: ShapeFinder | None = None
         self.org_contexts: OrgContextFinder | None = None
+        self.model_labs: dict[str, str] = {}
         self.demonym_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.family_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.family_keys: dict[str, str] = {}
@@ -102,6 +104,12 @@ class EntityCandidates:
         self.models = ModelFinder(index, self.lexicon)
         self.shapes = ShapeFinder(index, self.lexicon)
         self.org_contexts = OrgContextFinder(index, self.lexicon)
+        self.model_labs = {
+            seed_key(ent): seed_key(lab)
+            for ent in seed.entities if ent.type == "Model"
+            for iri in ent.facts_for("developedBy")[:1] if (lab := seed.get(iri)) is not None
+            and (base := index.model_bases.get(lab.label.casefold())) is not None and base.letters
+        }
         self.demonym_matcher = PhraseMatcher(self.vocab, attr="ORTH")
         for dem, key in sorted(index.demonyms.items()):
             self.demonym_matcher.add(key, [self.make_doc(dem)])
@@ -131,7 +139,7 @@ class EntityCandidates:
                 if cand is not None:
                     found.append(cand)
         found = [c for c in found if c.type == "Policy" or not self._other_sense(doc, c.end)]
-        chosen = self._metonyms(doc, _select(found))
+        chosen = self._short_versions(doc, self._metonyms(doc, _select(found)))
         taken = [False] * len(doc)
         for c in chosen:
             for i in range(c.start, c.end):
@@ -149,6 +157,27 @@ class EntityCandidates:
             Span(doc, c.start, c.end, label=c.type, kb_id=c.key, span_id=c.rule) for c in chosen
         ]
         return doc
+
+    def _short_versions(self, doc: Doc, chosen: list[Candidate]) -> list[Candidate]:
+        """"R1-0528", "DeepSeek-R1, R1-0528 and V3.1": versions written without the lab's name
+        (:mod:`kg.extract.short_versions`)."""
+        assert self.index is not None
+        models = sorted(
+            (c.start, c.end, c.key) for c in chosen if c.type == "Model" and c.rule == "seed" and "|" not in c.key
+        )
+        if not models:
+            return chosen
+        found = find_short_versions(doc, self.index, models, self.model_labs)
+        if not found:
+            return chosen
+        replaced = {v.replaces for v in found if v.replaces >= 0}
+        kept = [c for c in chosen if not (c.type == "Model" and c.start in replaced)]
+        covered = {i for c in kept for i in range(c.start, c.end)}
+        for v in found:
+            if not any(i in covered for i in range(v.start, v.end)):
+                kept.append(Candidate(v.start, v.end, "Model", "model-short", v.key))
+                covered.update(range(v.start, v.end))
+        return kept
 
     def _other_sense(self, doc: Doc, end: int) -> bool:
         """A name followed by a sense word is used in another sense: "MIT licence", "an MIT-style licence"."""

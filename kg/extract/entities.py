@@ -23,6 +23,7 @@ from kg.extract.groups import DocEntities, Group
 from kg.extract.lexicon import load_lexicon
 from kg.extract.linking import SeedIndex, normalize
 from kg.extract.reports import link_reports
+from kg.extract.short_versions import full_name
 from kg.iris import Iris
 from kg.records import Document, Entity
 from kg.seed import SeedKB
@@ -102,6 +103,8 @@ def _link(state: DocEntities, span: Span, named: set[str]) -> Group | None:
             group.family = target.seed.iri if target.seed is not None else state.iris.entity(target.name)
         group.merges.add((group.name, "model-version"))
         return group
+    if rule == "model-short":
+        return _short_version(state, span.text, key)
     if key:
         target = index.target(key)
         if target is None:
@@ -114,6 +117,25 @@ def _link(state: DocEntities, span: Span, named: set[str]) -> Group | None:
         return group
     group = state.name_group(span.text)
     group.vote(type_name, rule)
+    return group
+
+
+def _short_version(state: DocEntities, surface: str, key: str) -> Group | None:
+    """"R1-0528" -> DeepSeek-R1-0528, "V3.1" -> DeepSeek-V3.1: the seed model of that name, else a new model
+    linked to its family."""
+    index = state.index
+    target = index.target(key)
+    if target is None:
+        return None
+    name = full_name(surface, target)
+    seeds = [e for e in index.lookup(name) if e.type == "Model"]
+    if seeds:
+        return state.seed_group(seeds[0])
+    group = state.name_group(name)
+    group.vote("Model", "model-version")
+    family = index.target(index.family_of(name))
+    if family is not None:
+        group.family = family.seed.iri if family.seed is not None else state.iris.entity(family.name)
     return group
 
 
