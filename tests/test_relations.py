@@ -17,7 +17,7 @@ from kg.extract.relation_context import relation_data
 from kg.extract.relations import extract_relations
 from kg.extract.spans import class_parents
 from kg.iris import Iris
-from kg.records import Extraction, Relation
+from kg.records import Entity, Extraction, Mention, Relation
 from kg.seed import load_seed
 from tests.relations_helpers import IRIS, NAMES, document, entities, iri, parse
 
@@ -399,6 +399,35 @@ def test_restrictions_on_exports_of_chips_to_a_country(trained_nlp: Language) ->
     assert t("United States", "restricts", "China") in triples_with(trained_nlp, text, EXTRA_NAMES)
     text = "American restrictions on sales of chips made in China have reshaped the market."
     assert t("United States", "restricts", "China") not in triples_with(trained_nlp, text, EXTRA_NAMES)
+
+
+def test_a_policy_named_by_its_own_phrase_restricts_the_target_after_it(trained_nlp: Language) -> None:
+    names = {
+        **EXTRA_NAMES,
+        "restrictions on exports of advanced AI chips": ("Chip export controls", "Policy"),
+        "US": ("United States", "Country"),
+    }
+    text = "US restrictions on exports of advanced AI chips to China slowed the labs."
+    found = triples_with(trained_nlp, text, names)
+    assert t("Chip export controls", "restricts", "China") in found
+    assert t("Chip export controls", "issuedBy", "United States") in found
+    # the policy's own words ("on advanced chips") are no target
+    assert t("Chip export controls", "restricts", "Chip export controls") not in found
+    text = "US restrictions on exports of advanced AI chips slowed the labs."
+    assert not {f for f in triples_with(trained_nlp, text, names) if f[1] == "restricts"}
+
+
+def test_no_possessive_for_part_of_a_longer_version_name(trained_nlp: Language) -> None:
+    text = "Agents built on DeepSeek's R1-0528 followed hidden instructions more often."
+    ents = entities(text)  # "DeepSeek" only: the helper never tags "R1" inside "R1-0528"
+    start = text.index("R1")
+    r1 = Entity(id=iri("DeepSeek-R1"), name="DeepSeek-R1", type="Model",
+                mentions=(Mention(start, start + 2, "R1", iri("DeepSeek-R1")),))
+    rels = extract_relations(parse(trained_nlp, text), document(text), [*ents, r1], IRIS)
+    assert not [r for r in rels if r.predicate == "developedBy"]
+    # the whole name recognised: the possessive holds
+    text = "Agents built on DeepSeek's R1 followed hidden instructions more often."
+    assert t("DeepSeek-R1", "developedBy", "DeepSeek") in triples(trained_nlp, text)
 
 
 def test_a_split_co_prefix_verb_keeps_its_subject(trained_nlp: Language) -> None:

@@ -86,8 +86,12 @@ def _nominal_role(ctx: Context, n: Token, governor: Token | None, spec: RoleSpec
                 if host is None:
                     continue
                 for _prep, obj in prep_objects(host, spec.preps):
-                    toks.append(obj)
-                    if ctx.index.at(obj.i) is None:  # "restrictions on chips to China"
+                    at = ctx.index.at(obj.i)
+                    if at is not None and host is n and at.first <= n.i <= at.last:
+                        at = None  # inside the noun's own name ("[export restrictions on chips] to China")
+                    else:
+                        toks.append(obj)
+                    if at is None:  # "restrictions on chips to China"
                         toks += [o for _p, o in prep_objects(obj, spec.preps, nested=False)]
                         for of_obj in _of_objects(obj):  # "restrictions on exports of chips to China"
                             toks += [o for _p, o in prep_objects(of_obj, spec.preps, nested=False)]

@@ -24,6 +24,7 @@ from kg.extract.relation_roles import agents, patients
 from kg.extract.spans import Located, Unit, is_a
 
 POSSESSIVE_GAP = re.compile(r"\s*['’]s?\s+")
+VERSION_TAIL = re.compile(r"[-\u2010\u2011][0-9A-Z]")
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +60,9 @@ def possessive_relations(ctx: Context, unit: Unit) -> None:
     nouns = ctx.data.generic_nouns | ctx.data.report_nouns
     possessors = sorted({t for e in ctx.data.raw["possessives"] for t in e["possessor"]})
     for pos, loc in enumerate(mentions):
+        end = ctx.doc[loc.last].idx + len(ctx.doc[loc.last].text)
+        if VERSION_TAIL.match(ctx.text, end):
+            continue  # "DeepSeek's R1-0528" with only "R1" recognised: the name goes on; no possessive for a part
         heads = [ctx.index.head_of(loc)]
         if heads[0].dep_ == "compound" and heads[0].head.lemma_.lower() in nouns:
             heads.append(heads[0].head)
