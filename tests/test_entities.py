@@ -686,3 +686,11 @@ def test_short_model_name_with_a_glued_version(trained_nlp: Language, real_seed:
     got = {e.name: e for e in entities(trained_nlp(text), real_seed).values()}
     version = got["DeepSeek-R1-0612"]
     assert [m.text for m in version.mentions] == ["R1-0612"] and version.family == got["DeepSeek-R1"].id
+
+
+def test_sentence_adverb_before_an_apposition_is_no_name(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = ("Meanwhile, a startup in Shenzhen raised money. However, an investor said no. Critics, a group "
+            "that includes lawyers, objected. Kestrel, a venture firm, agreed.")
+    got = found(trained_nlp, real_seed, text)
+    assert not {"Meanwhile", "However", "Critics"} & set(got)
+    assert got["Kestrel"][0] == "Company"

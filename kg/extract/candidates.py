@@ -103,7 +103,7 @@ class EntityCandidates:
         self.index = index
         self.models = ModelFinder(index, self.lexicon)
         self.shapes = ShapeFinder(index, self.lexicon)
-        self.org_contexts = OrgContextFinder(index, self.lexicon)
+        self.org_contexts = OrgContextFinder(index, self.lexicon, self.dictionary)
         self.model_labs = {
             seed_key(ent): seed_key(lab)
             for ent in seed.entities if ent.type == "Model"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from kg.extract.annotations import annotated
 from kg.extract.lexicon import EntityLexicon
 from kg.extract.linking import SeedIndex, normalize
 
@@ -72,9 +73,20 @@ def _run_before(doc: Doc, texts: list[str], end: int, limit: int) -> int:
 class OrgContextFinder:
     """See the module docstring."""
 
-    def __init__(self, index: SeedIndex, lexicon: EntityLexicon) -> None:
+    def __init__(self, index: SeedIndex, lexicon: EntityLexicon, dictionary: frozenset[str]) -> None:
         self.index = index
         self.lexicon = lexicon
+        self.dictionary = dictionary  # common English words: "Meanwhile, a startup ..." names nothing
+
+    def _proper(self, doc: Doc, start: int, end: int) -> bool:
+        """A run that starts a sentence is a name only if the tagger calls its first word a proper noun and a
+        lone word is no common English word ("However, an investor ...", "Critics, a group ...")."""
+        first = doc[start]
+        if start > 0 and not first.is_sent_start and "\n" not in doc[start - 1].text_with_ws:
+            return True
+        if annotated(doc).tagged and first.tag_ not in ("NNP", "NNPS"):
+            return False
+        return end - start > 1 or first.lower_ not in self.dictionary
 
     def find(self, doc: Doc, texts: list[str], persons: set[int]) -> list[OrgContext]:
         """Organisation names by context (``persons``: token indices the NER labels PERSON)."""
@@ -130,7 +142,7 @@ class OrgContextFinder:
         name = doc[start:end].text
         if self.index.lookup(name) or texts[end - 1] in lex.name_heads or self.index.place(name):
             return None
-        return OrgContext(start, end, "Person")
+        return OrgContext(start, end, "Person") if self._proper(doc, start, end) else None
 
     def _appositive_noun(self, texts: list[str], lowers: list[str], first: int) -> int:
         """Index of the organisation noun heading ", a/an/the ..." (within a few lower-case words, before any
@@ -162,6 +174,8 @@ class OrgContextFinder:
             return None
         if end < len(texts) and texts[end] in ("-", "\u2010", "\u2011"):
             return None  # "Beijing-based ...": a modifier, not the name
+        if not self._proper(doc, start, end):
+            return None
         name = doc[start:end].text
         norm = normalize(name)
         if norm in lex.stop_names or norm in lex.pronouns or self.index.lookup(name):
