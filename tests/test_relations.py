@@ -430,6 +430,24 @@ def test_no_possessive_for_part_of_a_longer_version_name(trained_nlp: Language) 
     assert t("DeepSeek-R1", "developedBy", "DeepSeek") in triples(trained_nlp, text)
 
 
+def test_a_post_of_its_own_is_not_the_head_of_the_organisation(trained_nlp: Language) -> None:
+    found = triples(trained_nlp, "Jane Park, HAI's director of research, said the gap had closed.")
+    assert t("Jane Park", "worksFor", "HAI") in found
+    assert t("Jane Park", "leads", "HAI") not in found
+    found = triples(trained_nlp, "Jane Park, director of HAI, said the gap had closed.")
+    assert t("Jane Park", "leads", "HAI") in found
+
+
+def test_an_organisations_report_is_the_one_report_named(trained_nlp: Language) -> None:
+    text = "Beyond DeepSeek came out on Tuesday. Stanford University's report found that Qwen leads."
+    assert t("Beyond DeepSeek", "publishedBy", "Stanford University") in triples(trained_nlp, text)
+    # two reports: which one is meant is not stated
+    names = {**NAMES, "AI Index": ("AI Index", "Report")}
+    text = "Beyond DeepSeek and the AI Index came out. Stanford University's report found that Qwen leads."
+    found = triples_with(trained_nlp, text, names)
+    assert not {f for f in found if f[1] == "publishedBy"}
+
+
 def test_a_split_co_prefix_verb_keeps_its_subject(trained_nlp: Language) -> None:
     text = "DeepSeek was set up by Liang Wenfeng, who had earlier co-founded the trading firm High-Flyer."
     found = triples_with(trained_nlp, text, EXTRA_NAMES)

@@ -117,6 +117,13 @@ def title_relations(ctx: Context, unit: Unit) -> None:
 def roles_for(ctx: Context, index: dict[str, tuple[RoleClass, ...]], r: Token) -> tuple[RoleClass, ...]:
     """Role classes whose noun is the longest ending of the phrase headed by ``r`` ("chief global affairs
     officer" is an officer, not a chief executive officer)."""
+    for prep in r.children:  # "director of research" is a post of its own, not a director
+        if prep.dep_ == "prep" and prep.lower_ in ("of", "for", "on"):
+            for obj in prep.children:
+                longer = f"{r.lower_} {prep.lower_} {obj.lower_}"
+                hits = tuple(role for role in ctx.data.roles if obj.dep_ == "pobj" and longer in role.nouns)
+                if hits:
+                    return hits
     candidates = index.get(r.lower_) or index.get(r.lemma_.lower()) or ()
     if not candidates:
         return ()
@@ -162,11 +169,15 @@ def report_relations(ctx: Context, unit: Unit) -> None:
         r = ctx.doc[i]
         if r.pos_ != "NOUN":
             continue
-        report = ctx.resolve(r)
+        report = ctx.resolve(r) or _only_report(ctx, r)
         if report is None or not is_a(report.entity.type, ["Report"]):
             continue
         makers: list[tuple[Resolved, str, float]] = []
         for c in r.children:
+            if c.dep_ == "poss" and ctx.same_unit(c, r) and (m := ctx.index.at(c.i)) is not None:
+                if m.entity.id != report.entity.id:  # "Stanford University's report"
+                    makers.append((Resolved(m.entity, m.first, m.last), "report-possessive", 0.75))
+                continue
             if c.dep_ == "prep" and c.lower_ in ("by", "from"):
                 pobjs = (p for p in c.children if p.dep_ == "pobj")
                 makers += [(m, "report-by", 0.8) for m in resolve_all(ctx, pobjs)]
@@ -179,6 +190,16 @@ def report_relations(ctx: Context, unit: Unit) -> None:
                 last = min(unit.last, max(report.last, maker.last, r.i))
                 ctx.add(report.entity, predicate, maker.entity, first, last, rule,
                         confidence * report.factor * maker.factor)
+
+
+def _only_report(ctx: Context, r: Token) -> Resolved | None:
+    """"Stanford University's report" when the document names one report only: that report."""
+    if not any(c.dep_ == "poss" and ctx.index.at(c.i) is not None for c in r.children):
+        return None
+    reports = {loc.entity.id: loc.entity for loc in ctx.index.all if is_a(loc.type, ["Report"])}
+    if len(reports) != 1:
+        return None
+    return Resolved(next(iter(reports.values())), r.i, r.i, ctx.data.resolution_factor)
 
 
 def collaboration_relations(ctx: Context, unit: Unit) -> None:
