@@ -694,3 +694,20 @@ def test_sentence_adverb_before_an_apposition_is_no_name(trained_nlp: Language, 
     got = found(trained_nlp, real_seed, text)
     assert not {"Meanwhile", "However", "Critics"} & set(got)
     assert got["Kestrel"][0] == "Company"
+
+
+def test_capitals_coordinated_with_a_government_read_alike(trained_nlp: Language, real_seed: SeedKB) -> None:
+    got = found(trained_nlp, real_seed, "Diplomats said Washington and Beijing must talk. Beijing has called the "
+                                        "tariffs unfair.")
+    assert got["China"] == ("Country", ["Beijing", "Beijing"])
+    # negative: two cities coordinated, neither a government, stay cities
+    got = found(trained_nlp, real_seed, "Flights between Beijing and Tokyo resumed.")
+    assert got["Beijing"][0] == "City" and got["Tokyo"][0] == "City" and "China" not in got
+
+
+def test_role_at_an_organisation_overrides_a_person_label(trained_nlp: Language, real_seed: SeedKB) -> None:
+    got = found(trained_nlp, real_seed, "Analysts at Bernstein said the chips were scarce.")
+    assert got["Bernstein"][0] == "Company"
+    # negative: the same surname as a speaker stays a person
+    got = found(trained_nlp, real_seed, "Dr Laura Bernstein said the chips were scarce.")
+    assert got["Laura Bernstein"][0] == "Person"

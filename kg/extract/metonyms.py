@@ -66,6 +66,7 @@ def read_metonyms(
     """Token index -> the reading of each one-token capital in ``doc`` outside ``covered`` (tokens of longer
     names: "University of Washington", "Washington Post")."""
     found: dict[int, Reading] = {}
+    readings: dict[int, tuple[str, bool]] = {}  # token -> (reading, decided by a literal cue)
     metonyms = lex.metonyms
     for i, text in enumerate(texts):
         entry = metonyms.get(text.casefold()) if text[:1].isupper() else None
@@ -76,7 +77,14 @@ def read_metonyms(
             found[i] = None
             continue
         literal = _literal(doc, texts, i, lex, line_initial(doc, i))
-        reading = _reading(doc, i, entry, literal, lex)
+        readings[i] = (_reading(doc, i, entry, literal, lex), literal)
+    for i, (reading, literal) in sorted(readings.items()):
+        if reading == "city" and not literal:
+            # "Washington and Beijing should cooperate": capitals coordinated with a government read alike
+            for j in (i - 2, i + 2):
+                if j in readings and readings[j][0] == "country" and texts[min(i, j) + 1] in ("and", "or", "&"):
+                    reading = "country"
+        entry = metonyms[texts[i].casefold()]
         key = index.place(entry.country if reading == "country" else entry.city)
         if key is None:
             continue

@@ -192,9 +192,9 @@ class OrgContextFinder:
                 head = type_name
         if head is not None:
             return OrgContext(start, end, head) if head != "Person" else None
+        if noun is None:  # "analysts at Bernstein": whatever the NER says, a role is held at an organisation
+            return OrgContext(start, end, lex.org_default_type)
         is_person = any(i in persons for i in range(start, end))
-        if noun is None:
-            return None if is_person else OrgContext(start, end, lex.org_default_type)
         if is_person and noun in lex.org_person_nouns:
             return None
         type_name = lex.context_nouns.get(noun) or lex.org_appositive_nouns.get(noun) or lex.org_default_type
