@@ -174,9 +174,9 @@ def report_relations(ctx: Context, unit: Unit) -> None:
             continue
         makers: list[tuple[Resolved, str, float]] = []
         for c in r.children:
-            if c.dep_ == "poss" and ctx.same_unit(c, r) and (m := ctx.index.at(c.i)) is not None:
-                if m.entity.id != report.entity.id:  # "Stanford University's report"
-                    makers.append((Resolved(m.entity, m.first, m.last), "report-possessive", 0.75))
+            if c.dep_ == "poss" and ctx.same_unit(c, r) and (owner := ctx.index.at(c.i)) is not None:
+                if owner.entity.id != report.entity.id:  # "Stanford University's report"
+                    makers.append((Resolved(owner.entity, owner.first, owner.last), "report-possessive", 0.75))
                 continue
             if c.dep_ == "prep" and c.lower_ in ("by", "from"):
                 pobjs = (p for p in c.children if p.dep_ == "pobj")
