@@ -423,6 +423,16 @@ def test_large_graph_page_draws_searches_clicks_and_filters(browser: Browser, tm
         assert sorted(page.js("kgViz.network.body.data.edges.get().map(e => e.label)")) == ["part of"] * 3
         p.wait_for_function("kgViz.labelled() > 3")
         page.screenshot("viz-large-selected.png")
+        # the tooltip of a node is made when the pointer first rests on it
+        pos = page.js("""() => { const net = kgViz.network;
+            return net.canvasToDOM(net.getPosition(net.getSelectedNodes()[0])); }""")
+        rect = p.locator("#kg-graph canvas").bounding_box()
+        assert rect is not None
+        p.mouse.move(rect["x"] + pos["x"] - 3, rect["y"] + pos["y"] - 3)
+        p.mouse.move(rect["x"] + pos["x"], rect["y"] + pos["y"])
+        tooltip = p.locator("div.vis-tooltip")
+        tooltip.wait_for(state="visible")
+        assert tooltip.inner_text().startswith("Node 16") and "3 relations" in tooltip.inner_text()
 
         page.click_entity(E + "n40")
         p.wait_for_function("kgViz.selected() && kgViz.selected().endsWith('/n40')")

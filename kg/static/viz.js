@@ -190,7 +190,8 @@
       }
       ctx.strokeStyle = EDGE_COLOR;
       ctx.lineWidth = Math.max(1.2, 0.6 / scale);  // at least a hairline when zoomed far out
-      ctx.globalAlpha = state.lit ? 0.45 : 0.8;
+      // zoomed far out, 60,000 hairlines would hide the nodes' colours: lighter then
+      ctx.globalAlpha = (state.lit ? 0.45 : 0.8) * (scale < 0.15 ? 0.5 : 1);
       ctx.stroke();
       ctx.restore();
     });
