@@ -52,8 +52,8 @@ def features_to_json(f: ClaimFeatures) -> list[Any]:
 def features_from_json(data: list[Any]) -> ClaimFeatures:
     terms, pairs, entities, quants, years, negated, names = data
     return ClaimFeatures(frozenset(terms), frozenset(pairs), frozenset(entities),
-                         frozenset(Quantity(str(u), float(v)) for u, v in quants), frozenset(int(y) for y in years),
-                         bool(negated), frozenset(names))
+                         frozenset(Quantity(str(u), float(v)) for u, v in quants) if quants else frozenset(),
+                         frozenset(int(y) for y in years) if years else frozenset(), bool(negated), frozenset(names))
 
 
 def features_line(f: ClaimFeatures) -> str:
@@ -107,7 +107,8 @@ def load_state(folder: Path | None, signature: str) -> ClusterState:
                 signature=signature,
                 claims=dict(zip(header["claim_keys"], (units[i] for i in data["claim_units"].tolist()),
                                 strict=True)),
-                features={u: features_from_json(json.loads(f)) for u, f in zip(units, lines, strict=True)},
+                features={u: features_from_json(f) for u, f in zip(  # one parse for all lines
+                    units, json.loads("[" + ",".join(lines) + "]") if lines else [], strict=True)},
                 lines=dict(zip(units, lines, strict=True)),
                 units=units,
                 unit_docs=header["unit_docs"],

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import numpy as np
+
 _WORD = re.compile(r"\w+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _HOST_NOISE = {"www", "amp", "m", "mobile", "news", "en", "edition"}
@@ -222,17 +224,34 @@ class NearDuplicates:
     def __init__(self, texts: dict[str, str], params: IndependenceParams | None = None) -> None:
         self.params = p = params or IndependenceParams()
         self.sets = {d: shingles(t, p.shingle_size) for d, t in sorted(texts.items())}
-        holders: dict[int, list[str]] = {}
-        for d, found in self.sets.items():
-            for s in found:
-                holders.setdefault(s, []).append(d)
-        self.holders = holders
+        self.docs = list(self.sets)
         share = min(p.jaccard, p.containment)
+        lengths = np.asarray([len(found) for found in self.sets.values()], dtype=np.int64)
+        values = np.fromiter((s for found in self.sets.values() for s in found), dtype=np.int64,
+                             count=int(lengths.sum()))
+        owner = np.repeat(np.arange(len(self.docs), dtype=np.int64), lengths)
+        # shingle -> the documents holding it (as a slice of ``_holders``), and each shingle's number of holders
+        _distinct, inverse, holders = np.unique(values, return_inverse=True, return_counts=True)
+        by_shingle = np.argsort(inverse, kind="stable")
+        self._holders = owner[by_shingle]
+        self._bounds = np.concatenate([[0], np.cumsum(holders)])
+        # each document's shingles, rarest first (ties: smaller hash), cut to the prefix the filter needs
+        order = np.lexsort((values, holders[inverse], owner))
+        starts = np.concatenate([[0], np.cumsum(lengths)])
         self.prefix: dict[str, list[int]] = {}
-        for d, found in self.sets.items():
-            keep = int((1 - share) * len(found) + 1e-9) + 1
-            self.prefix[d] = sorted(found, key=lambda s: (len(holders[s]), s))[:keep]
+        for k, d in enumerate(self.docs):
+            keep = int((1 - share) * int(lengths[k]) + 1e-9) + 1
+            self.prefix[d] = inverse[order[starts[k] : min(starts[k] + keep, starts[k + 1])]].tolist()
+        self._holder_lists: dict[int, list[str]] = {}
         self._verdicts: dict[tuple[str, str], bool] = {}
+
+    def holders(self, shingle: int) -> list[str]:
+        """The documents holding a shingle (by its index among the distinct shingles), in document order."""
+        found = self._holder_lists.get(shingle)
+        if found is None:
+            lo, hi = int(self._bounds[shingle]), int(self._bounds[shingle + 1])
+            found = self._holder_lists[shingle] = [self.docs[i] for i in self._holders[lo:hi].tolist()]
+        return found
 
     def _key(self, d: str) -> tuple[int, str]:
         return len(self.sets[d]), d
@@ -244,7 +263,7 @@ class NearDuplicates:
         for a in sorted(inside):
             ka = self._key(a)
             for s in self.prefix.get(a, ()):
-                for b in self.holders[s]:
+                for b in self.holders(s):
                     if b == a or b not in inside or self._key(b) < ka:
                         continue
                     pair = (a, b) if a < b else (b, a)
