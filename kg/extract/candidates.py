@@ -167,7 +167,7 @@ class EntityCandidates:
         )
         if not models:
             return chosen
-        found = find_short_versions(doc, self.index, models, self.model_labs)
+        found = find_short_versions(doc, token_texts(doc), self.index, models, self.model_labs)
         if not found:
             return chosen
         replaced = {v.replaces for v in found if v.replaces >= 0}

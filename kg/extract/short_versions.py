@@ -35,10 +35,10 @@ def _glued(doc: Doc, i: int) -> bool:
 
 
 def find_short_versions(
-    doc: Doc, index: SeedIndex, models: list[tuple[int, int, str]], labs: dict[str, str]
+    doc: Doc, texts: list[str], index: SeedIndex, models: list[tuple[int, int, str]], labs: dict[str, str]
 ) -> list[ShortVersion]:
-    """``models``: (start, end, seed key) of the seed model candidates, in text order; ``labs``: seed key of a
-    model -> seed key of its lab (labs with version letters only)."""
+    """``texts``: the token texts of ``doc``; ``models``: (start, end, seed key) of the seed model candidates,
+    in text order; ``labs``: seed key of a model -> seed key of its lab (labs with version letters only)."""
     out: list[ShortVersion] = []
     taken = {i for s, e, _ in models for i in range(s, e)}
     for start, end, key in models:
@@ -51,8 +51,7 @@ def find_short_versions(
         if _glued(doc, end) and _glued(doc, end + 1) and _SUFFIX.match(doc[end + 1].text):
             out.append(ShortVersion(start, end + 2, key, start))
     listed = sorted([*models, *((v.start, v.end, v.key) for v in out)])
-    for i, tok in enumerate(doc):
-        text = tok.text
+    for i, text in enumerate(texts):
         if i == 0 or len(text) > 8 or not text[:1].isupper() or i in taken or not _BARE.match(text):
             continue
         lab = _lab_nearby(doc, i, index, listed, labs)
