@@ -12,6 +12,11 @@ shared and noisy:
 5. memory: peak RSS (the build process and its workers, summed) of the largest build.
 
 Results: a Markdown table and JSON in bench/results/ (latest.md / latest.json), and the table on stdout.
+
+One stage alone, on corpora generated before (e.g. the 10,000-document memory build)::
+
+    python bench/run.py --plan full --only memory --reuse
+    python bench/run.py --plan full --only queries --reuse    # on the build the memory stage left
 """
 
 from __future__ import annotations
@@ -19,9 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -34,6 +37,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.generate import generate  # noqa: E402
+from bench.query_bench import bench_queries  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "bench" / "corpora"
@@ -84,14 +88,18 @@ def kg_build(corpus: Path, out: Path, workers: int) -> tuple[float, int, dict[st
     return seconds, peak, json.loads(stdout.strip().splitlines()[-1])
 
 
-def make_corpus(docs: int) -> tuple[Path, int]:
-    """Synthetic articles plus the sample corpus (so named queries' example parameters resolve)."""
+def make_corpus(docs: int, reuse: bool = False) -> Path:
+    """Synthetic articles plus the sample corpus (so named queries' example parameters resolve), in
+    ``bench/corpora/cN``; the generated facts go beside it (``cN.facts.jsonl``), never inside the corpus.
+    ``reuse``: keep a corpus of that size generated before (same seed: the same files)."""
     path = WORK / f"c{docs}"
+    if reuse and len(list((path / "synthetic").glob("*.md"))) == docs and (path / "sample").is_dir():
+        return path
     if path.exists():
         shutil.rmtree(path)
-    words = generate(path / "synthetic", docs)
+    generate(path / "synthetic", docs, facts=WORK / f"c{docs}.facts.jsonl")
     shutil.copytree(ROOT / "corpus", path / "sample")
-    return path, words
+    return path
 
 
 def corpus_words(path: Path) -> int:
@@ -101,8 +109,8 @@ def corpus_words(path: Path) -> int:
     return sum(len(d.text.split()) for d in read_corpus([path], Settings()).documents)
 
 
-def bench_throughput(plan: Plan, workers: int) -> dict[str, Any]:
-    corpus, _ = make_corpus(plan.throughput_docs)
+def bench_throughput(plan: Plan, workers: int, reuse: bool) -> dict[str, Any]:
+    corpus = make_corpus(plan.throughput_docs, reuse)
     words = corpus_words(corpus)
     raw_s, _, _ = timed_process([sys.executable, str(ROOT / "bench" / "raw_spacy.py"), str(corpus), str(workers)])
     shutil.rmtree(WORK / "b-throughput", ignore_errors=True)  # a cold build: nothing from the cache
@@ -112,69 +120,21 @@ def bench_throughput(plan: Plan, workers: int) -> dict[str, Any]:
             "ratio": round(raw_s / build_s, 3)}
 
 
-def bench_incremental(plan: Plan, workers: int) -> tuple[dict[str, Any], Path]:
-    corpus, _ = make_corpus(plan.incremental_docs)
+def bench_incremental(plan: Plan, workers: int, reuse: bool) -> tuple[dict[str, Any], Path]:
+    corpus = make_corpus(plan.incremental_docs, reuse)
     out = WORK / "b-incremental"
     shutil.rmtree(out, ignore_errors=True)
     full_s, peak, summary = kg_build(corpus, out, workers)
     victim = sorted((corpus / "synthetic").glob("*.md"))[len(list((corpus / "synthetic").glob("*.md"))) // 2]
-    victim.write_text(victim.read_text(encoding="utf-8") + "\nThe company declined to comment further.\n",
-                      encoding="utf-8")
-    inc_s, _, inc = kg_build(corpus, out, workers)
+    original = victim.read_text(encoding="utf-8")
+    victim.write_text(original + "\nThe company declined to comment further.\n", encoding="utf-8")
+    try:
+        inc_s, _, inc = kg_build(corpus, out, workers)
+    finally:  # leave the corpus as generated, so that --reuse gets the same files
+        victim.write_text(original, encoding="utf-8")
     return ({"documents": summary["documents"], "full_build_s": round(full_s, 2), "rebuild_one_changed_s":
              round(inc_s, 2), "extracted_on_rebuild": inc["extracted"], "ratio": round(inc_s / full_s, 4),
              "full_build_peak_rss_mb": round(peak / 2**20)}, out)
-
-
-def _example_params(example: str) -> dict[str, str]:
-    """The ``--param k=v`` pairs of a named query's example line."""
-    return {k: v.strip("'\"") for k, v in re.findall(r"--param\s+(\w+)=(\"[^\"]*\"|'[^']*'|\S+)", example)}
-
-
-def bench_queries(build: Path, plan: Plan) -> dict[str, Any]:
-    import pyoxigraph
-    import rdflib
-
-    from kg.named_queries import bind_params, load_named_queries, run_named
-    from kg.query import bind_values, open_dataset
-
-    ds = open_dataset(build)
-    triples = len(ds.store)
-    reference: rdflib.Dataset | None = None
-    if plan.rdflib_reference:
-        reference = rdflib.Dataset(default_union=True)
-        reference.parse(build / "graph.trig", format="trig")
-    rows: dict[str, Any] = {}
-    for name, query in sorted(load_named_queries().items()):
-        params = _example_params(query.example)
-        tool, direct, ref = [], [], []
-        bound_text, _, _ = bind_values(query.text, bind_params(ds, params, query.params))
-        for _ in range(plan.query_repeats):
-            t = time.perf_counter()
-            answer = run_named(ds, name, params)
-            tool.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            result = ds.store.query(bound_text, prefixes=dict(ds.prefixes), use_default_graph_as_union=True)
-            if isinstance(result, pyoxigraph.QuerySolutions):
-                list(result)
-            direct.append(time.perf_counter() - t)
-        ref_error = None
-        if reference is not None and statistics.median(direct) > 5.0:
-            ref_error = "skipped (pyoxigraph > 5 s)"
-        elif reference is not None:
-            t = time.perf_counter()
-            try:
-                list(reference.query(bound_text))
-                ref.append(time.perf_counter() - t)
-            except Exception as err:  # rdflib's engine cannot evaluate every query pyoxigraph can
-                ref_error = type(err).__name__
-        tool_ms, direct_ms = statistics.median(tool) * 1e3, statistics.median(direct) * 1e3
-        print(f"    {name}: {answer.size} rows, kg {tool_ms:.1f} ms, pyoxigraph {direct_ms:.1f} ms", flush=True)
-        rows[name] = {"rows": answer.size, "kg_ms": round(tool_ms, 2), "pyoxigraph_ms": round(direct_ms, 2),
-                      "ratio": round(tool_ms / max(direct_ms, 1e-3), 3),
-                      "rdflib_ms": round(statistics.median(ref) * 1e3, 1) if ref else ref_error}
-    worst = max(r["ratio"] for r in rows.values())
-    return {"quads": triples, "queries": rows, "worst_ratio": worst}
 
 
 def bench_viz(plan: Plan) -> dict[str, Any]:
@@ -183,24 +143,52 @@ def bench_viz(plan: Plan) -> dict[str, Any]:
     return dict(json.loads((RESULTS / "viz_bench.json").read_text(encoding="utf-8")))
 
 
+def bench_memory(plan: Plan, workers: int, reuse: bool, docs: int | None) -> tuple[dict[str, Any], Path]:
+    """Peak RSS of a cold build (the build process and its workers, summed, sampled every 50 ms)."""
+    docs = docs or plan.memory_docs
+    corpus = make_corpus(docs, reuse)
+    out = WORK / "b-memory"
+    shutil.rmtree(out, ignore_errors=True)
+    seconds, peak, summary = kg_build(corpus, out, workers)
+    return {"documents": summary["documents"], "claims": summary["claims"], "build_s": round(seconds, 1),
+            "peak_rss_mb": round(peak / 2**20)}, out
+
+
+def existing_build() -> Path | None:
+    """The largest build a previous run left (for ``--only queries --reuse``)."""
+    for name in ("b-memory", "b-incremental", "b-throughput"):
+        if (WORK / name / "manifest.json").is_file():
+            return WORK / name
+    return None
+
+
 def report(results: dict[str, Any]) -> str:
-    t, inc, q, mem = results["throughput"], results["incremental"], results["queries"], results["memory"]
+    t, inc, q, mem = (results.get(k) for k in ("throughput", "incremental", "queries", "memory"))
     viz = results.get("viz", {})
     lines = [
-        f"# Benchmark ({results['plan']}, {results['when']}, {os.cpu_count()} cores)", "",
+        f"# Benchmark ({results['plan']}, {results['when']}, {os.cpu_count()} cores, "
+        f"load average {results.get('load', '?')})", "",
         "| measure | result | baseline (same run) | ratio | target |", "|---|---|---|---|---|",
-        f"| build throughput, {t['documents']} docs, {t['workers']} workers | {t['kg_build_words_per_s']:,} words/s"
-        f" | raw spaCy {t['raw_spacy_words_per_s']:,} words/s | {t['ratio']:.2f} | ≥ 0.85 |",
-        f"| incremental rebuild, 1 of {inc['documents']} changed | {inc['rebuild_one_changed_s']} s"
-        f" | full build {inc['full_build_s']} s | {inc['ratio']:.3f} | ≤ 0.03 |",
-        f"| named queries on {q['quads']:,} quads (worst of {len(q['queries'])}) | see below | pyoxigraph direct"
-        f" | {q['worst_ratio']:.2f} | ≤ 1.5 |",
-        f"| peak RSS, {mem['documents']}-document build | {mem['peak_rss_mb']:,} MB | – | – | ≤ 2,048 MB |",
     ]
+    if t:
+        lines.append(f"| build throughput, {t['documents']} docs, {t['workers']} workers | "
+                     f"{t['kg_build_words_per_s']:,} words/s | raw spaCy {t['raw_spacy_words_per_s']:,} words/s | "
+                     f"{t['ratio']:.2f} | ≥ 0.85 |")
+    if inc:
+        lines.append(f"| incremental rebuild, 1 of {inc['documents']} changed | {inc['rebuild_one_changed_s']} s"
+                     f" | full build {inc['full_build_s']} s | {inc['ratio']:.3f} | ≤ 0.03 |")
+    if q:
+        lines.append(f"| named queries on {q['quads']:,} quads (worst of {len(q['queries'])}) | see below | "
+                     f"pyoxigraph direct | {q['worst_ratio']:.2f} | ≤ 1.5 |")
+    if mem:
+        lines.append(f"| peak RSS, {mem['documents']}-document build | {mem['peak_rss_mb']:,} MB | – | – | "
+                     "≤ 2,048 MB |")
     if viz:
         browser = viz.get("browser", {}).get("uncapped", {})
         lines.append(f"| {viz.get('nodes', 0):,}-node page | generated in {viz.get('uncapped_generate_s')} s, "
                      f"interactive in {browser.get('interactive_ms', '?')} ms | – | – | ≤ 5,000 ms |")
+    if not q:
+        return "\n".join(lines) + "\n"
     lines += ["", "| query | rows | kg ms | pyoxigraph ms | ratio | rdflib ms |", "|---|---|---|---|---|---|"]
     for name, r in q["queries"].items():
         cells = (name, r["rows"], r["kg_ms"], r["pyoxigraph_ms"], r["ratio"], r["rdflib_ms"])
@@ -215,34 +203,57 @@ def _save(results: dict[str, Any], name: str) -> None:
     os.replace(tmp, RESULTS / name)
 
 
+STAGES = ("throughput", "incremental", "memory", "queries", "viz")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--plan", choices=sorted(PLANS), default="quick")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", action="append", choices=STAGES, default=None,
+                        help="run this stage alone (repeat for several); the others keep their results from the "
+                             "last run in bench/results/latest.json")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the corpora generated before in bench/corpora/ (same seed, same files) and, "
+                             "for queries without the memory stage, the largest build left there")
+    parser.add_argument("--memory-docs", type=int, default=None, help="documents of the memory build "
+                        "(default: the plan's; e.g. 10000)")
     parser.add_argument("--skip-viz", action="store_true")
     args = parser.parse_args()
     plan = PLANS[args.plan]
+    stages = set(args.only or [s for s in STAGES if not (s == "viz" and args.skip_viz)])
     WORK.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"plan": args.plan, "when": time.strftime("%Y-%m-%d %H:%M")}
-    print("1/5 build throughput …", flush=True)
-    results["throughput"] = bench_throughput(plan, args.workers)
-    _save(results, "partial.json")
-    print("2/5 incremental rebuild …", flush=True)
-    results["incremental"], inc_build = bench_incremental(plan, args.workers)
-    print("5/5 memory (largest build) …", flush=True)
-    if plan.memory_docs == plan.incremental_docs:
-        big_build, peak_mb, docs = inc_build, results["incremental"]["full_build_peak_rss_mb"], plan.incremental_docs
-    else:
-        corpus, _ = make_corpus(plan.memory_docs)
-        big_build = WORK / "b-memory"
-        shutil.rmtree(big_build, ignore_errors=True)
-        _, peak, summary = kg_build(corpus, big_build, args.workers)
-        peak_mb, docs = round(peak / 2**20), summary["documents"]
-    results["memory"] = {"documents": docs, "peak_rss_mb": peak_mb}
-    _save(results, "partial.json")
-    print("3/5 query speed …", flush=True)
-    results["queries"] = bench_queries(big_build, plan)
-    if not args.skip_viz:
+    results: dict[str, Any] = {}
+    if args.only and (RESULTS / "latest.json").is_file():  # one stage alone: keep the others' last results
+        results = json.loads((RESULTS / "latest.json").read_text(encoding="utf-8"))
+    results.update({"plan": args.plan, "when": time.strftime("%Y-%m-%d %H:%M"),
+                    "load": " ".join(f"{x:.2f}" for x in os.getloadavg())})
+    big_build: Path | None = None
+    if "throughput" in stages:
+        print("1/5 build throughput …", flush=True)
+        results["throughput"] = bench_throughput(plan, args.workers, args.reuse)
+        _save(results, "partial.json")
+    if "incremental" in stages:
+        print("2/5 incremental rebuild …", flush=True)
+        results["incremental"], big_build = bench_incremental(plan, args.workers, args.reuse)
+        _save(results, "partial.json")
+    if "memory" in stages:
+        print("5/5 memory (largest build) …", flush=True)
+        docs = args.memory_docs or plan.memory_docs
+        if docs == plan.incremental_docs and "incremental" in results and big_build is not None:
+            inc = results["incremental"]
+            results["memory"] = {"documents": inc["documents"], "peak_rss_mb": inc["full_build_peak_rss_mb"]}
+        else:
+            results["memory"], big_build = bench_memory(plan, args.workers, args.reuse, docs)
+        _save(results, "partial.json")
+    if "queries" in stages:
+        print("3/5 query speed …", flush=True)
+        if big_build is None and args.reuse:
+            big_build = existing_build()
+        if big_build is None:
+            results["memory"], big_build = bench_memory(plan, args.workers, args.reuse, args.memory_docs)
+        results["queries"] = bench_queries(big_build, plan.query_repeats, plan.rdflib_reference)
+    if "viz" in stages:
         print("4/5 visualisation …", flush=True)
         results["viz"] = bench_viz(plan)
     RESULTS.mkdir(parents=True, exist_ok=True)

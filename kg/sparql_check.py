@@ -149,7 +149,9 @@ def find_service(text: str) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def query_variables(text: str) -> frozenset[str]:
+    """The variable names (without ? or $) a query mentions; cached, as a named query's text repeats."""
     return frozenset(t.text[1:] for t in tokenize(text) if t.kind == "var")
 
 

@@ -216,3 +216,28 @@ def test_repeated_and_contradicting_claims(ds: Dataset) -> None:
     pair = contradictions[0]
     assert "Straits Digital" in pair["publishersA"] + pair["publishersB"]  # the October article against the rest
     assert "Qwen" in pair["claimA"] and "Qwen" in pair["claimB"]
+
+
+def unordered(row: dict[str, str]) -> dict[str, object]:
+    """A contradictions row with its publisher lists as sets (GROUP_CONCAT's order is the engine's)."""
+    return {k: frozenset(v.split("; ")) if k.startswith("publishers") else v for k, v in row.items()}
+
+
+def test_contradictions_about_an_entity_are_the_pairs_touching_its_clusters(ds: Dataset) -> None:
+    """The entity restriction (applied first, for speed) keeps exactly the pairs of the unrestricted query in
+    which either side has a member about the entity; each pair once, sides in IRI order, lists clean."""
+    everything = rows(ds, "contradictions")
+    assert everything and all(r["a"] < r["b"] for r in everything)
+    assert len({(r["a"], r["b"]) for r in everything}) == len(everything)
+    for r in everything:
+        for side in ("publishersA", "publishersB"):
+            parts = r[side].split("; ")
+            assert all(parts) and len(parts) == len(set(parts)), r[side]
+        assert int(r["documentsA"]) >= 1 and int(r["documentsB"]) >= 1
+    for name in ("Qwen", "DeepSeek", "China"):
+        entity = run_named(ds, "entity-aliases", {"entity": name}).rows[0][0]
+        assert isinstance(entity, pyoxigraph.NamedNode)
+        about = {value(row[0]) for row in run_query(
+            ds, "SELECT DISTINCT ?c WHERE { ?c kg:hasMember/kg:about ?e }", bindings={"e": entity}).rows}
+        expected = [r for r in everything if r["a"] in about or r["b"] in about]
+        assert [unordered(r) for r in rows(ds, "contradictions", entity=name)] == [unordered(r) for r in expected]
