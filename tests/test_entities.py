@@ -711,3 +711,17 @@ def test_role_at_an_organisation_overrides_a_person_label(trained_nlp: Language,
     # negative: the same surname as a speaker stays a person
     got = found(trained_nlp, real_seed, "Dr Laura Bernstein said the chips were scarce.")
     assert got["Laura Bernstein"][0] == "Person"
+
+
+def test_chip_export_controls_named_by_description(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = ("Washington tightened export curbs on high-end graphics chips again. Semiconductor export controls, "
+            "officials argued, buy time. Export controls alone cannot stop a rival.")
+    got = found(trained_nlp, real_seed, text)
+    policy = got["October 2022 advanced computing and semiconductor export controls"]
+    assert policy[0] == "Policy"
+    assert policy[1] == ["export curbs on high-end graphics chips", "Semiconductor export controls",
+                         "Export controls"]
+    # negative: other restrictions, and bare "export controls" in a text with no chip description, are not it
+    got = found(trained_nlp, real_seed, "Restrictions on travel and export controls on soybeans were debated. "
+                                        "Export controls are an old tool.")
+    assert all(t != "Policy" for t, _ in got.values())

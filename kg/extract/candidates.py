@@ -20,6 +20,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.annotations import annotated, token_texts
+from kg.extract.described import find_described
 from kg.extract.lexicon import EntityLexicon, load_lexicon
 from kg.extract.linking import ORG_TYPES, PLACE_TYPES, SeedIndex, name_key, normalize, seed_key
 from kg.extract.metonyms import read_metonyms
@@ -34,7 +35,8 @@ AMBIGUOUS = "ambiguous:"
 
 # lower sorts first when two candidates of the same length overlap
 PRIORITY = {
-    "seed": 0, "model-version": 1, "shape": 2, "model-family": 2, "place": 3, "ner-head": 4, "ner-context": 5,
+    "seed": 0, "model-version": 1, "shape": 2, "model-family": 2, "place": 3, "description": 3, "ner-head": 4,
+    "ner-context": 5,
     "credit": 5, "ner": 6, "demonym": 7,
 }
 STATISTICAL = frozenset({"ner", "ner-head", "ner-context", "credit"})
@@ -130,6 +132,7 @@ class EntityCandidates:
             found.append(Candidate(start, end, "Model", "model-family", self.vocab.strings[match_id]))
         found.extend(self._after_context_nouns(doc, found))
         found.extend(self._org_contexts(doc))
+        found.extend(self._described(doc))
         mid_caps: list[set[str]] = []  # computed on first use
         for ent in doc.ents:
             if ent.ent_id_ or ent.label_ not in NER_KEPT:
@@ -291,6 +294,16 @@ class EntityCandidates:
                 out.append(Candidate(s.start, s.end, seeds[0].type, "seed", seed_key(seeds[0])))
             else:
                 out.append(Candidate(s.start, s.end, s.type, "shape", ""))
+        return out
+
+    def _described(self, doc: Doc) -> list[Candidate]:
+        """Policies named by description ("export restrictions on advanced AI chips"): :mod:`kg.extract.described`."""
+        assert self.index is not None
+        out = []
+        for d in find_described(token_texts(doc), self.lexicon):
+            seeds = [e for e in self.index.lookup(d.target) if e.type == "Policy"]
+            if seeds:
+                out.append(Candidate(d.start, d.end, "Policy", "description", seed_key(seeds[0])))
         return out
 
     def _org_contexts(self, doc: Doc) -> list[Candidate]:

@@ -35,6 +35,16 @@ class PlaceEntry:
 
 
 @dataclass(frozen=True)
+class DescribedPolicy:
+    """A policy reporters name by description: head nouns and objects, and the seed label it names."""
+
+    target: str
+    heads: frozenset[str]
+    objects: frozenset[str]
+    bare: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Metonym:
     """A capital that may stand for its country's government."""
 
@@ -90,6 +100,10 @@ class EntityLexicon:
     org_default_type: str
     org_stake_nouns: frozenset[str]
     non_model_products: frozenset[str]
+    described_policies: tuple[DescribedPolicy, ...]
+    export_words: frozenset[str]
+    described_max_modifiers: int
+    described_stops: frozenset[str]
     publication_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     countries: tuple[PlaceEntry, ...]
@@ -187,6 +201,13 @@ def load_lexicon() -> EntityLexicon:
             org_default_type=str(org["default_type"]),
             org_stake_nouns=_lower(org["stake_nouns"]),
             non_model_products=_lower(types["ai_context"]["non_model_products"]),
+            described_policies=tuple(
+                DescribedPolicy(str(e["target"]), _lower(e["heads"]), _lower(e["objects"]), _lower(e["bare"]))
+                for e in types["described_policies"]["entries"]
+            ),
+            export_words=_lower(types["described_policies"]["export_words"]),
+            described_max_modifiers=int(types["described_policies"]["max_modifiers"]),
+            described_stops=_lower(types["described_policies"]["modifier_stops"]),
             publication_verbs=_lower(stop["publication_verbs"]),
             speech_verbs=_lower(stop["speech_verbs"]),
             countries=tuple(
@@ -225,4 +246,4 @@ def load_lexicon() -> EntityLexicon:
         raise InputError(f"kg/patterns/entities_*.json: malformed lexicon ({type(err).__name__}: {err})") from err
 
 
-__all__ = ["EntityLexicon", "Metonym", "ModelFamily", "PlaceEntry", "load_lexicon"]
+__all__ = ["DescribedPolicy", "EntityLexicon", "Metonym", "ModelFamily", "PlaceEntry", "load_lexicon"]
