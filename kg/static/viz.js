@@ -175,6 +175,25 @@
   }
   fitView(false);
 
+  // With physics off, vis-network redraws the whole graph synchronously after every DataSet change: one
+  // click (select, highlight its edges, label its neighbours, move the view) would draw 20,000 nodes four
+  // times. These entry points hold redraws (vis-network's own _blockRedraw/_allowRedraw events) and draw
+  // once at the end.
+  var holding = 0;
+  function drawOnce(fn) {
+    return function () {
+      if (holding++ === 0) network.body.emitter.emit("_blockRedraw");
+      try { return fn.apply(this, arguments); } finally {
+        if (--holding === 0) { network.body.emitter.emit("_allowRedraw"); network.redraw(); }
+      }
+    };
+  }
+  selectEntity = drawOnce(selectEntity);
+  clearSelection = drawOnce(clearSelection);
+  selectRelation = drawOnce(selectRelation);
+  refreshFilters = drawOnce(refreshFilters);
+  reset = drawOnce(reset);
+
   // ---- large graphs: edges in one path, labels for what is on screen -----------------------------------
   var moving = false, movingTimer = null;
   if (LARGE) {
@@ -228,7 +247,7 @@
         add.push({ id: i, label: shortLabel(E[i].label) });
       }
     }
-    if (add.length) nodes.update(add);
+    if (add.length) drawOnce(function () { nodes.update(add); })();
   }
   // edges at a canvas point (large graphs: vis-network does not know them), nearest first within 6 px
   function edgeAt(point) {
