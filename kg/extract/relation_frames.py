@@ -322,10 +322,13 @@ def verb_relations(ctx: Context, unit: Unit) -> None:
         if not frames:
             continue
         factor: float | None = -1.0
+        stand_in: Token | None = None
+        placed = False
         for frame in frames:
             if not _extra_matches(v, frame.extra) or (frame.passive_only and not is_passive(v)):
                 continue
-            stand_in = subject_by_position(ctx, v)
+            if not placed:  # once per verb, whatever the number of frames
+                stand_in, placed = subject_by_position(ctx, v), True
             if not _context_ok(ctx, frame, v, unit) or not _requirements_met(ctx, frame, v, unit, stand_in):
                 continue
             subj_toks = _in_unit(role_tokens(v, frame.subject, stand_in), unit)

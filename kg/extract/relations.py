@@ -66,12 +66,14 @@ def extract_relations(
     if view is None:
         raise ValueError(f"{document.path}: the spaCy doc does not match the document text at offset {offset}")
     ctx = Context(doc, document, entities, view)
+    related = []
     for unit in ctx.units:
         if ctx.is_question(unit):
             continue
         bridge_relations(ctx, unit)
         if not ctx.may_relate(unit):
             continue  # fewer than two things the rules could resolve: no relation is possible
+        related.append(unit)
         possessive_relations(ctx, unit)
         report_relations(ctx, unit)
         title_relations(ctx, unit)
@@ -80,9 +82,8 @@ def extract_relations(
         collaboration_relations(ctx, unit)
         credit_relations(ctx, unit)
         pronoun_apposition_relations(ctx, unit)
-    for unit in ctx.units:  # after every other rule: only persons no rule gave a post
-        if not ctx.is_question(unit):
-            bare_title_relations(ctx, unit)
+    for unit in related:  # after every other rule: only persons no rule gave a post
+        bare_title_relations(ctx, unit)
     author_section_relations(ctx)
     _implied_parents(ctx)
     return _finish(ctx)
