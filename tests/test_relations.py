@@ -411,6 +411,8 @@ def test_a_policy_named_by_its_own_phrase_restricts_the_target_after_it(trained_
     found = triples_with(trained_nlp, text, names)
     assert t("Chip export controls", "restricts", "China") in found
     assert t("Chip export controls", "issuedBy", "United States") in found
+    # the guidelines: the acting country restricts too, not only its instrument
+    assert t("United States", "restricts", "China") in found
     # the policy's own words ("on advanced chips") are no target
     assert t("Chip export controls", "restricts", "Chip export controls") not in found
     text = "US restrictions on exports of advanced AI chips slowed the labs."

@@ -53,7 +53,11 @@ def nominal_relations(ctx: Context, unit: Unit) -> None:
                         first, last = min(policy.first, issuer.first, *cue), max(policy.last, issuer.last, *cue)
                         ctx.add(itself.entity, "issuedBy", issuer.entity, max(unit.first, first),
                                 min(unit.last, last), "policy-issuer", 0.75 * factor * issuer.factor)
-                subjects = [policy]
+                # the guidelines: restricts from the instrument and from the body that acts through it
+                actors = [a for a in subjects if a.entity.id != itself.entity.id]
+                if frame.predicate != "restricts":
+                    actors = []
+                subjects = [policy, *actors]
             for subj in subjects:
                 for obj in objects:
                     emit(ctx, frame, subj, obj, cue, unit, factor)
