@@ -725,3 +725,12 @@ def test_chip_export_controls_named_by_description(trained_nlp: Language, real_s
     got = found(trained_nlp, real_seed, "Restrictions on travel and export controls on soybeans were debated. "
                                         "Export controls are an old tool.")
     assert all(t != "Policy" for t, _ in got.values())
+
+
+def test_stated_kind_beats_a_generic_head_word(trained_nlp: Language, real_seed: SeedKB) -> None:
+    text = ("Varnok Research, a Hangzhou-based developer of large language models, released weights. Varnok "
+            "Research said more would follow. Varnok Research hired staff.")
+    assert found(trained_nlp, real_seed, text)["Varnok Research"][0] == "Lab"
+    # negative: with no stated kind the head word still types the name
+    got = found(trained_nlp, real_seed, "Analysts at Varnok Partners said so. Varnok Partners hired staff.")
+    assert got["Varnok Partners"][0] == "Company"

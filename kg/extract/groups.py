@@ -23,7 +23,7 @@ from kg.seed import SeedEntity
 # how much a candidate's rule says about the entity's type
 STRENGTH = {
     "seed": 9, "shape": 3, "model-version": 3, "model-family": 3, "place": 3, "demonym": 3, "ner-head": 2,
-    "ner-context": 2, "credit": 2, "ner": 1,
+    "ner-context": 3, "credit": 2, "ner": 1,
 }
 NON_NAME_RULES = frozenset({"demonym", "report-reference"})
 TRAILING_PUNCT = ".,;:!?)\"'’”"

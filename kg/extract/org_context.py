@@ -190,7 +190,7 @@ class OrgContextFinder:
         for phrase, type_name in lex.name_contains.items():
             if phrase in name:
                 head = type_name
-        if head is not None:
+        if head is not None and (head != lex.org_default_type or noun is None):
             return OrgContext(start, end, head) if head != "Person" else None
         if noun is None:  # "analysts at Bernstein": whatever the NER says, a role is held at an organisation
             return OrgContext(start, end, lex.org_default_type)
