@@ -1,10 +1,12 @@
 """Seeded generator of synthetic but realistic news corpora with known facts, for `make bench`.
 
-    python bench/generate.py --docs 1000 --out bench/corpora/c1000 [--seed 7]
+    python bench/generate.py --docs 1000 --out bench/corpora/c1000 [--seed 7] [--facts FILE]
 
-Writes Markdown articles with YAML front matter (300 to 1,500 words each) and ``facts.jsonl``: the
-facts each article was generated from (developer, base city and country, leaders), so that a benchmark
-can check what the build recovers. Same seed and size give byte-identical files.
+Writes Markdown articles with YAML front matter (300 to 1,500 words each) into OUT, and the facts each
+article was generated from (developer, base city and country, leaders) as JSON lines BESIDE the folder
+(``OUT.facts.jsonl`` unless ``--facts`` names another file), so that a benchmark can check what the build
+recovers. Never inside OUT: `kg build OUT` reads ``.jsonl`` files as documents. Same seed and size give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -85,13 +87,24 @@ def article(rng: random.Random, labs: list[Lab], orgs: list[str], index: int) ->
     return front + f"# {title}\n\n" + "\n\n".join(paragraphs) + "\n", facts
 
 
-def generate(out: Path, docs: int, seed: int = 7) -> int:
-    """Write ``docs`` articles and facts.jsonl into ``out``; return the total word count."""
+def facts_path(out: Path) -> Path:
+    """Where the facts of the corpus in ``out`` go by default: ``OUT.facts.jsonl``, beside the folder."""
+    return out.with_name(out.name + ".facts.jsonl")
+
+
+def generate(out: Path, docs: int, seed: int = 7, facts: Path | None = None) -> int:
+    """Write ``docs`` articles into ``out`` and their facts to ``facts`` (default: beside ``out``, see
+    :func:`facts_path`); return the total word count."""
+    facts = facts or facts_path(out)
+    if facts.resolve().is_relative_to(out.resolve()):
+        raise ValueError(f"{facts}: the facts file must not be inside the corpus folder {out}")
     rng = random.Random(seed)
     labs, orgs = make_world(rng, max(8, docs // 25))
     out.mkdir(parents=True, exist_ok=True)
+    (out / "facts.jsonl").unlink(missing_ok=True)  # from an older generator: it would be read as documents
+    facts.parent.mkdir(parents=True, exist_ok=True)
     total = 0
-    with (out / "facts.jsonl").open("w", encoding="utf-8") as facts_file:
+    with facts.open("w", encoding="utf-8") as facts_file:
         for i in range(docs):
             text, facts = article(rng, labs, orgs, i)
             (out / f"a{i:06d}.md").write_text(text, encoding="utf-8")
@@ -105,9 +118,14 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--facts", type=Path, default=None, help="facts file (default: OUT.facts.jsonl)")
     args = parser.parse_args()
-    words = generate(args.out, args.docs, args.seed)
-    print(f"{args.out}: {args.docs} documents, {words} words")
+    try:
+        words = generate(args.out, args.docs, args.seed, args.facts)
+    except ValueError as err:
+        parser.error(str(err))
+    facts = args.facts or facts_path(args.out)
+    print(f"{args.out}: {args.docs} documents, {words} words (facts: {facts})")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,17 +28,18 @@ from rdflib.namespace import RDFS
 from tqdm import tqdm
 
 from kg import __version__
+from kg.build_work import PackedExtractions, RenderContext, Rendered, render, render_documents, unpack
 from kg.buildio import atomic_text, build_lock, check_output, remove_stale, write_text
 from kg.cache import Cache
 from kg.clusters import CLUSTER_DIR, cluster_claims
 from kg.config import ONTOLOGY_NS, PIPELINE_VERSION, Settings
 from kg.corpus import READERS, read_corpus
 from kg.iris import Iris
-from kg.rdf import Activity, Vocabulary, check_extraction, document_lines
-from kg.rdf_cross import CanonicalEntity, canonical_entities, cross_graph, dangling_references
+from kg.rdf import Activity, Vocabulary, check_extraction
+from kg.rdf_cross import CanonicalEntity, EntityTally, ReferenceTally, cross_lines
 from kg.records import MODALITIES, Document, Extraction, Problem
 from kg.seed import entity_classes, load_seed, ontology_graph
-from kg.store import GRAPH_FILE, STORE_DIR, write_store
+from kg.store import GRAPH_FILE, STORE_DIR, StoreLoader, full_reload, store_graphs, write_store
 from kg.trig import Prefixes, canonical_lines
 from kg.vocab import KG, PREFIXES
 
@@ -122,23 +123,39 @@ def _bar(total: int, desc: str, enabled: bool) -> AbstractContextManager[Any]:
     return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr, disable=None, leave=False)
 
 
-def _extract(todo: Sequence[Document], settings: Settings, options: BuildOptions,
-             progress: Callable[[int], None] | None) -> Iterator[Extraction]:
-    if options.dask:
-        from kg.distributed import extract_documents_dask
-
-        return extract_documents_dask(todo, settings, options.dask, progress=progress)
-    from kg.extract import extract_documents
-
-    return extract_documents(todo, settings, workers=settings.workers, progress=progress)
-
-
 def read_manifest(build: Path) -> dict[str, Any] | None:
     try:
         data = json.loads((build / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+class _Tally:
+    """What the build keeps of every document while they arrive (in any order), by position in the corpus:
+    the checked extraction packed (for claim clustering), its problems, and the running counts."""
+
+    def __init__(self, n: int, vocab: Vocabulary, loader: StoreLoader | None) -> None:
+        self.packed: list[bytes] = [b""] * n
+        self.problems: list[tuple[Problem, ...]] = [()] * n
+        self.entities = EntityTally(vocab)
+        self.references = ReferenceTally()
+        self.triples: set[tuple[str, str, str]] = set()
+        self.modality: Counter[str] = Counter()
+        self.loader = loader
+        self.graph_digests: dict[str, str] = {}
+
+    def take(self, index: int, done: Rendered, checked: Extraction | None = None) -> None:
+        """Keep one document (``checked``: its checked extraction when at hand, else unpacked)."""
+        self.packed[index] = done.packed
+        self.problems[index] = done.problems
+        ex = checked if checked is not None else unpack(done.packed)
+        self.entities.add(ex, index)
+        self.references.add(ex, index)
+        self.triples.update((r.subject, r.predicate, r.object) for r in ex.relations)
+        self.modality.update(c.modality for c in ex.claims)
+        if self.loader is not None:
+            self.loader.add(done.block)
 
 
 class _Run:
@@ -157,6 +174,7 @@ class _Run:
         self.prefixes = build_prefixes(self.iris)
         config = settings.config_hash()
         self.activity = Activity(self.iris.activity(__version__, config), __version__, config)
+        self.context = RenderContext(self.vocab, self.activity, self.prefixes, settings.base_iri)
         self.warnings: list[Problem] = []
         self.cache = Cache.open(self.out, settings)
 
@@ -166,56 +184,84 @@ class _Run:
             if self.warn is not None:
                 self.warn(str(p))
 
-    def extractions(self, docs: Sequence[Document], keys: dict[str, str]) -> tuple[list[Extraction], int]:
-        """Every document's extraction, in corpus order: from the cache, or extracted (and cached) now."""
-        found: dict[str, Extraction] = {}
+    def plan_full_load(self, docs: Sequence[Document], keys: dict[str, str]) -> bool:
+        """Whether the store will be loaded from scratch: no store yet, or most graphs change (judged from
+        the cache before extracting, so that loading can start at once; ``write_store`` decides exactly
+        otherwise)."""
+        current = store_graphs(self.out)
+        if current is None:
+            return True
+        graphs = {self.iris.document_graph(d.id): keys[d.id] for d in docs}
+        stale = sum(1 for iri, key in graphs.items() if iri not in current or not self.cache.has_graph(key))
+        dropped = len(set(current) - set(graphs) - {self.iris.ontology_graph, self.iris.cross_graph})
+        return full_reload(stale + dropped, len(graphs) + 2)
+
+    def documents(self, docs: Sequence[Document], keys: dict[str, str], tally: _Tally) -> int:
+        """Every document's extraction and graph block: from the cache, or extracted (and cached) now;
+        returns how many were extracted."""
+        index = {d.id: i for i, d in enumerate(docs)}
+        seed, iris, ctx = self.seed, self.iris, self.context
         todo = []
-        for doc in docs:
-            ex = self.cache.load(keys[doc.id], doc)
+        for i, doc in enumerate(docs):
+            key = keys[doc.id]
+            ex = self.cache.load(key, doc)
             if ex is None:
                 todo.append(doc)
-            else:
-                found[doc.id] = ex
+                continue
+            block: str | None = ""  # not needed: the store is updated graph by graph, from the cache
+            if tally.loader is not None or not self.cache.has_graph(key):
+                block = self.cache.load_graph(key)
+            done = render(ex, ctx, seed, iris, record=False, block=block)
+            if block is None:
+                self.cache.save_graph(key, done.block)
+            tally.take(i, done, check_extraction(ex, self.vocab)[0])
         if todo and self.info is not None:
-            self.info(f"extracting {len(todo):,} new or changed documents ({len(found):,} unchanged, from the cache)")
+            self.info(f"extracting {len(todo):,} new or changed documents ({len(docs) - len(todo):,} unchanged, "
+                      "from the cache)")
         with _bar(len(todo), "extracting", self.options.progress) as bar:
             progress = bar.update if bar is not None else None
-            for ex in _extract(todo, self.settings, self.options, progress):
-                key = keys.get(ex.document.id)
-                if key is None or ex.document.id in found:
-                    raise RuntimeError(f"extraction returned an unexpected document {ex.document.id!r}")
-                self.cache.save(key, ex)
-                found[ex.document.id] = ex
-        return [found[d.id] for d in docs], len(todo)
+            seen: set[str] = set()
+            for done in render_documents(todo, self.settings, ctx, dask=self.options.dask, progress=progress):
+                new_key = keys.get(done.doc_id)
+                if new_key is None or done.doc_id in seen or tally.packed[index[done.doc_id]]:
+                    raise RuntimeError(f"extraction returned an unexpected document {done.doc_id!r}")
+                seen.add(done.doc_id)
+                self.cache.save_record(new_key, done.record)
+                self.cache.save_graph(new_key, done.block)
+                tally.take(index[done.doc_id], done)
+        return len(todo)
 
-    def document_blocks(self, checked: Sequence[Extraction], keys: dict[str, str]) -> None:
-        """Make sure the cache holds each document's TriG block."""
-        with _bar(len(checked), "writing graphs", self.options.progress and len(checked) > 500) as bar:
-            for ex in checked:
-                key = keys[ex.document.id]
-                if not self.cache.has_graph(key):
-                    lines = document_lines(ex, self.iris, self.activity, self.seed)
-                    self.cache.save_graph(key, self.prefixes.trig_block(self.iris.document_graph(ex.document.id),
-                                                                        lines))
-                if bar is not None:
-                    bar.update(1)
+    def ontology_block(self) -> str:
+        key = self.cache.ontology_key()
+        block = self.cache.load_cross(key)
+        if block is None:
+            block = self.prefixes.trig_block(self.iris.ontology_graph, canonical_lines(self.ontology))
+            self.cache.save_cross(key, block)
+        return block
 
     def write_trig(self, blocks: Sequence[tuple[str, str]], docs: Sequence[Document],
-                   keys: dict[str, str]) -> dict[str, str]:
-        """Write graph.trig (ontology, cross, then documents by id); returns each graph's digest."""
+                   keys: dict[str, str]) -> tuple[dict[str, str], str]:
+        """Write graph.trig (ontology, cross, then documents by id); returns each graph's digest and the
+        file's."""
         digests: dict[str, str] = {}
+        whole = hashlib.sha256()
+
         with atomic_text(self.out / GRAPH_FILE, sync=True) as handle:
-            handle.write(self.prefixes.header())
+            def write(text: str) -> None:
+                handle.write(text)
+                whole.update(text.encode())
+
+            write(self.prefixes.header())
             for iri, block in blocks:
-                handle.write("\n" + block)
+                write("\n" + block)
                 digests[iri] = hashlib.sha256(block.encode()).hexdigest()
             for doc in docs:
                 text = self.cache.load_graph(keys[doc.id])
                 if text is None:
                     raise RuntimeError(f"{doc.path}: its graph vanished from the cache during the build")
-                handle.write("\n" + text)
+                write("\n" + text)
                 digests[self.iris.document_graph(doc.id)] = hashlib.sha256(text.encode()).hexdigest()
-        return digests
+        return digests, whole.hexdigest()
 
     def block_of(self, special: dict[str, str], keys_by_graph: dict[str, str]) -> Callable[[str], str]:
         def block(iri: str) -> str:
@@ -229,15 +275,14 @@ class _Run:
         return block
 
 
-def _summary(docs: Sequence[Document], by_format: dict[str, int], checked: Sequence[Extraction],
+def _summary(docs: Sequence[Document], by_format: dict[str, int], tally: _Tally,
              entities: dict[str, CanonicalEntity], extracted: int, removed: int,
              warnings: Sequence[Problem]) -> BuildSummary:
-    triples = {(r.subject, r.predicate, r.object) for ex in checked for r in ex.relations}
-    modality = Counter(c.modality for ex in checked for c in ex.claims)
+    modality = tally.modality
     return BuildSummary(
         documents=len(docs), by_format=dict(by_format), extracted=extracted, cached=len(docs) - extracted,
         removed=removed, entities_by_type=_counts(Counter(e.type for e in entities.values())),
-        relations_by_predicate=_counts(Counter(p for _s, p, _o in triples)),
+        relations_by_predicate=_counts(Counter(p for _s, p, _o in tally.triples)),
         claims_by_modality={m: modality[m] for m in MODALITIES if modality[m]}, warnings=tuple(warnings),
     )
 
@@ -269,14 +314,6 @@ def _manifest(options: BuildOptions, settings: Settings, docs: Sequence[Document
     }
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = None,
               info: Warn | None = None) -> BuildResult:
     """Build ``options.corpus`` into ``options.out``; ``warn`` receives each warning as one line, ``info``
@@ -297,37 +334,46 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         previous = read_manifest(out)
         docs = corpus.documents
         keys = {d.id: run.cache.key(d) for d in docs}
-        extractions, extracted = run.extractions(docs, keys)
-        checked = []
-        for ex in extractions:
-            ok, problems = check_extraction(ex, run.vocab)
-            run.problem(ex.problems + problems)
-            checked.append(ok)
-        run.document_blocks(checked, keys)
-        entities, problems = canonical_entities(checked, run.seed, run.vocab, run.iris)
-        run.problem(problems + dangling_references(checked, entities, run.seed))
-        iris = run.iris
-        cross_key = run.cache.cross_key(keys.values())
-        cross = run.cache.load_cross(cross_key)
-        if cross is None:  # some document changed: cluster the claims again
-            clusters = cluster_claims(checked, iris, cache_dir=run.cache.root / CLUSTER_DIR)
-            lines = canonical_lines(cross_graph(entities, clusters, iris, run.activity))
-            cross = run.prefixes.trig_block(iris.cross_graph, lines)
-            run.cache.save_cross(cross_key, cross)
-        special = [
-            (iris.ontology_graph, run.prefixes.trig_block(iris.ontology_graph, canonical_lines(run.ontology))),
-            (iris.cross_graph, cross),
-        ]
-        digests = run.write_trig(special, docs, keys)
-        keys_by_graph = {iris.document_graph(d.id): keys[d.id] for d in docs}
-        update = write_store(out, digests, run.block_of(dict(special), keys_by_graph), run.prefixes.header())
+        loader = StoreLoader(out, run.prefixes.header()) if run.plan_full_load(docs, keys) else None
+        try:
+            tally = _Tally(len(docs), run.vocab, loader)
+            extracted = run.documents(docs, keys, tally)
+            for problems in tally.problems:
+                run.problem(problems)
+            iris = run.iris
+            entities, found = tally.entities.result(run.seed, iris)
+            run.problem(found + tally.references.dangling(entities, run.seed))
+            cross_key = run.cache.cross_key(keys.values())
+            cross = run.cache.load_cross(cross_key)
+            if cross is None:  # some document changed: cluster the claims again
+                clusters = cluster_claims(PackedExtractions(tally.packed), iris,
+                                          cache_dir=run.cache.root / CLUSTER_DIR)
+                lines = cross_lines(entities, clusters, iris, run.activity)
+                del clusters
+                cross = run.prefixes.trig_block(iris.cross_graph, lines)
+                del lines
+                run.cache.save_cross(cross_key, cross)
+            special = [(iris.ontology_graph, run.ontology_block()), (iris.cross_graph, cross)]
+            digests, graph_sha256 = run.write_trig(special, docs, keys)
+            if loader is not None:
+                for _iri, block in special:
+                    loader.add(block)
+                update = loader.finish(digests)
+            else:
+                keys_by_graph = {iris.document_graph(d.id): keys[d.id] for d in docs}
+                update = write_store(out, digests, run.block_of(dict(special), keys_by_graph),
+                                     run.prefixes.header())
+        except BaseException:
+            if loader is not None:
+                loader.abort()
+            raise
         before = {d.get("id") for d in (previous or {}).get("documents", []) if isinstance(d, dict)}
         removed = len(before - {d.id for d in docs})
-        summary = _summary(docs, corpus.by_format, checked, entities, extracted, removed, run.warnings)
-        manifest = _manifest(options, settings, docs, keys, digests, iris, summary, _file_digest(out / GRAPH_FILE),
+        summary = _summary(docs, corpus.by_format, tally, entities, extracted, removed, run.warnings)
+        manifest = _manifest(options, settings, docs, keys, digests, iris, summary, graph_sha256,
                              f"store.d/{update.generation}")
         write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", sync=True)
-        run.cache.prune(keys.values(), cross_key)
+        run.cache.prune(keys.values(), cross_key, run.cache.ontology_key())
     outputs = (out / GRAPH_FILE, out / STORE_DIR, out / MANIFEST_FILE)
     return BuildResult(summary=summary, outputs=outputs, seconds=time.perf_counter() - started)
 

@@ -11,7 +11,8 @@ A document's cache key is made of
 ``cache/extractions/KEY.json`` holds the extraction (the ``kg extract`` record, lossless); ``cache/graphs/
 KEY-RDF.trig`` holds the document's named graph as written into ``graph.trig``, so an unchanged document
 costs a file read. ``cache/cross/KEY.trig`` holds the cross-document graph of the last build, keyed by every
-document's key: a build in which no document changed skips claim clustering. Entries are written atomically
+document's key: a build in which no document changed skips claim clustering (the ontology graph's block is
+kept there too, keyed by the data files and the configuration). Entries are written atomically
 as soon as each document is extracted: a build that is killed keeps what it finished. Entries no build refers
 to are removed after a successful build.
 """
@@ -101,7 +102,11 @@ class Cache:
 
     def save(self, key: str, ex: Extraction) -> None:
         text = json.dumps(extraction_to_dict(ex), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        write_text(self._extraction_path(key), text + "\n")
+        self.save_record(key, text + "\n")
+
+    def save_record(self, key: str, text: str) -> None:
+        """Save an extraction already written as its record (``kg.build_work.cache_record``)."""
+        write_text(self._extraction_path(key), text)
 
     def load_graph(self, key: str) -> str | None:
         try:
@@ -128,13 +133,17 @@ class Cache:
     def save_cross(self, key: str, block: str) -> None:
         write_text(self.root / CROSS / f"{key}.trig", block)
 
-    def prune(self, keep: Iterable[str], cross: str = "") -> int:
-        """Remove the entries of documents no longer in the build (and older cross-document graphs);
-        returns how many files went."""
+    def ontology_key(self) -> str:
+        """The key of the ontology graph's block: the data files, the configuration (base IRI), the writer."""
+        return short_hash("ontology", self.resources, self.config_hash, RDF_VERSION, __version__, length=24)
+
+    def prune(self, keep: Iterable[str], cross: str = "", ontology: str = "") -> int:
+        """Remove the entries of documents no longer in the build (and older cross-document and ontology
+        graphs); returns how many files went."""
         wanted = set(keep)
         removed = 0
         for path in (self.root / CROSS).iterdir():
-            if path.name != f"{cross}.trig":
+            if path.name not in (f"{cross}.trig", f"{ontology}.trig"):
                 path.unlink(missing_ok=True)
                 removed += 1
         for sub in (EXTRACTIONS, GRAPHS):

@@ -23,7 +23,7 @@ from kg.iris import Iris
 from kg.rdf import Activity, Vocabulary
 from kg.records import ClaimCluster, Extraction, Merge, Problem
 from kg.seed import QID_RE, WIKIDATA_NS, SeedKB
-from kg.trig import Triple
+from kg.trig import Triple, nt_integer, nt_iri, nt_string, sort_lines
 from kg.vocab import KG
 
 
@@ -46,53 +46,73 @@ def _vote(counts: Counter[str]) -> str:
     return min(counts, key=lambda v: (-counts[v], v))
 
 
+class EntityTally:
+    """What the documents say about each entity IRI, added one document at a time, in any order (``index``:
+    the document's position in the build, so the result does not depend on the order of arrival)."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.names: dict[str, Counter[str]] = defaultdict(Counter)
+        self.types: dict[str, Counter[str]] = defaultdict(Counter)
+        self.qids: dict[str, Counter[str]] = defaultdict(Counter)
+        self.families: dict[str, Counter[str]] = defaultdict(Counter)
+        self.aliases: dict[str, set[str]] = defaultdict(set)
+        self.forms: dict[str, set[str]] = defaultdict(set)
+        self.merges: dict[str, Counter[Merge]] = defaultdict(Counter)
+        self.docs: Counter[str] = Counter()
+        self.where: dict[str, tuple[int, str]] = {}  # the first document (position, path) naming each entity
+
+    def add(self, ex: Extraction, index: int) -> None:
+        path = ex.document.path
+        for ent in ex.entities:
+            self.docs[ent.id] += 1
+            first = self.where.get(ent.id)
+            if first is None or index < first[0]:
+                self.where[ent.id] = (index, path)
+            self.names[ent.id][ent.name] += 1
+            if ent.type in self.vocab.entity_classes:
+                self.types[ent.id][ent.type] += 1
+            if ent.wikidata and QID_RE.match(ent.wikidata):
+                self.qids[ent.id][ent.wikidata] += 1
+            if ent.family and ent.family != ent.id:
+                self.families[ent.id][ent.family] += 1
+            self.aliases[ent.id].update(ent.aliases)
+            self.forms[ent.id].update(m.text for m in ent.mentions)
+            self.merges[ent.id].update(ent.merges)
+
+    def result(self, seed: SeedKB, iris: Iris) -> tuple[dict[str, CanonicalEntity], tuple[Problem, ...]]:
+        """One record per entity IRI, by IRI; problems for entities that cannot be typed."""
+        out: dict[str, CanonicalEntity] = {}
+        problems: list[Problem] = []
+        for iri in sorted(self.docs):
+            known = seed.get(iri)
+            families, names, types, qids = self.families[iri], self.names[iri], self.types[iri], self.qids[iri]
+            family = _vote(families) if families else None
+            merge = _merge_records(iri, self.merges[iri], iris)
+            surface = tuple(sorted(self.forms[iri]))
+            if known is not None:
+                out[iri] = CanonicalEntity(iri, known.label, known.type, True, surface_forms=surface, merges=merge,
+                                           family=family, documents=self.docs[iri])
+                continue
+            if not types:
+                problems.append(Problem(self.where[iri][1], f"entity {iri} has no type from the ontology; left "
+                                                            "untyped (an extractor bug: please report it)"))
+                continue
+            name = _vote(names)
+            alt = (set(names) | self.aliases[iri]) - {name}
+            out[iri] = CanonicalEntity(iri, name, _vote(types), False, alt_labels=tuple(sorted(a for a in alt if a)),
+                                       wikidata=_vote(qids) if qids else None, surface_forms=surface,
+                                       merges=merge, family=family, documents=self.docs[iri])
+        return out, tuple(problems)
+
+
 def canonical_entities(extractions: Sequence[Extraction], seed: SeedKB, vocab: Vocabulary,
                        iris: Iris) -> tuple[dict[str, CanonicalEntity], tuple[Problem, ...]]:
     """One record per entity IRI across the documents, by IRI; problems for entities that cannot be typed."""
-    names: dict[str, Counter[str]] = defaultdict(Counter)
-    types: dict[str, Counter[str]] = defaultdict(Counter)
-    qids: dict[str, Counter[str]] = defaultdict(Counter)
-    families: dict[str, Counter[str]] = defaultdict(Counter)
-    aliases: dict[str, set[str]] = defaultdict(set)
-    forms: dict[str, set[str]] = defaultdict(set)
-    merges: dict[str, Counter[Merge]] = defaultdict(Counter)
-    docs: Counter[str] = Counter()
-    where: dict[str, str] = {}
-    for ex in extractions:
-        for ent in ex.entities:
-            docs[ent.id] += 1
-            where.setdefault(ent.id, ex.document.path)
-            names[ent.id][ent.name] += 1
-            if ent.type in vocab.entity_classes:
-                types[ent.id][ent.type] += 1
-            if ent.wikidata and QID_RE.match(ent.wikidata):
-                qids[ent.id][ent.wikidata] += 1
-            if ent.family and ent.family != ent.id:
-                families[ent.id][ent.family] += 1
-            aliases[ent.id].update(ent.aliases)
-            forms[ent.id].update(m.text for m in ent.mentions)
-            merges[ent.id].update(ent.merges)
-    out: dict[str, CanonicalEntity] = {}
-    problems: list[Problem] = []
-    for iri in sorted(docs):
-        known = seed.get(iri)
-        family = _vote(families[iri]) if families[iri] else None
-        merge = _merge_records(iri, merges[iri], iris)
-        surface = tuple(sorted(forms[iri]))
-        if known is not None:
-            out[iri] = CanonicalEntity(iri, known.label, known.type, True, surface_forms=surface, merges=merge,
-                                       family=family, documents=docs[iri])
-            continue
-        if not types[iri]:
-            problems.append(Problem(where[iri], f"entity {iri} has no type from the ontology; left untyped "
-                                                "(an extractor bug: please report it)"))
-            continue
-        name = _vote(names[iri])
-        alt = (set(names[iri]) | aliases[iri]) - {name}
-        out[iri] = CanonicalEntity(iri, name, _vote(types[iri]), False, alt_labels=tuple(sorted(a for a in alt if a)),
-                                   wikidata=_vote(qids[iri]) if qids[iri] else None, surface_forms=surface,
-                                   merges=merge, family=family, documents=docs[iri])
-    return out, tuple(problems)
+    tally = EntityTally(vocab)
+    for index, ex in enumerate(extractions):
+        tally.add(ex, index)
+    return tally.result(seed, iris)
 
 
 def _merge_records(iri: str, counts: Counter[Merge], iris: Iris) -> tuple[Merge, ...]:
@@ -104,24 +124,40 @@ def _merge_records(iri: str, counts: Counter[Merge], iris: Iris) -> tuple[Merge,
     return tuple(sorted(chosen, key=lambda m: (m.alias, m.rule)))
 
 
-def dangling_references(extractions: Sequence[Extraction], entities: dict[str, CanonicalEntity],
-                        seed: SeedKB) -> tuple[Problem, ...]:
-    """Entity IRIs that relations, claims or families point to but that nothing types or labels."""
-    problems = []
-    reported: set[str] = set()
-    for ex in extractions:
+class ReferenceTally:
+    """Every entity IRI that relations, claims or families point to, with the first document (by position)
+    that does; added one document at a time, in any order."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[int, str]] = {}
+
+    def add(self, ex: Extraction, index: int) -> None:
         refs: list[str] = [e.family for e in ex.entities if e.family]
         refs += [r.subject for r in ex.relations] + [r.object for r in ex.relations]
         for claim in ex.claims:
             refs += list(claim.about)
             refs += [ref.id for ref in (claim.attributed_to, claim.reported_by) if ref is not None]
-        for iri in sorted(set(refs)):
-            if iri in entities or seed.get(iri) is not None or iri in reported:
-                continue
-            reported.add(iri)
-            problems.append(Problem(ex.document.path, f"{iri} is referred to but no document names it and it is "
-                                                      "not in the seed (an extractor bug: please report it)"))
-    return tuple(problems)
+        path = ex.document.path
+        for iri in set(refs):
+            first = self.first.get(iri)
+            if first is None or index < first[0]:
+                self.first[iri] = (index, path)
+
+    def dangling(self, entities: dict[str, CanonicalEntity], seed: SeedKB) -> tuple[Problem, ...]:
+        """Referred-to IRIs that nothing types or labels: one problem each, in document order, then by IRI."""
+        missing = sorted((index, iri, path) for iri, (index, path) in self.first.items()
+                         if iri not in entities and seed.get(iri) is None)
+        return tuple(Problem(path, f"{iri} is referred to but no document names it and it is not in the seed "
+                                   "(an extractor bug: please report it)") for _index, iri, path in missing)
+
+
+def dangling_references(extractions: Sequence[Extraction], entities: dict[str, CanonicalEntity],
+                        seed: SeedKB) -> tuple[Problem, ...]:
+    """Entity IRIs that relations, claims or families point to but that nothing types or labels."""
+    tally = ReferenceTally()
+    for index, ex in enumerate(extractions):
+        tally.add(ex, index)
+    return tally.dangling(entities, seed)
 
 
 def cross_graph(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCluster], iris: Iris,
@@ -166,4 +202,56 @@ def cross_graph(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCl
     return triples
 
 
-__all__ = ["CanonicalEntity", "canonical_entities", "cross_graph", "dangling_references"]
+def cross_lines(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCluster], iris: Iris,
+                activity: Activity | None = None) -> list[str]:
+    """``canonical_lines(cross_graph(...))`` written directly as N-Triples lines (no rdflib terms: at 600k
+    claims the cross-document graph holds millions of triples), sorted, without duplicates."""
+    t = {name: nt_iri(str(term)) for name, term in (
+        ("type", RDF.type), ("activity", PROV.Activity), ("toolVersion", KG.toolVersion),
+        ("configHash", KG.configHash), ("prefLabel", SKOS.prefLabel), ("altLabel", SKOS.altLabel),
+        ("sameAs", OWL.sameAs), ("surfaceForm", KG.surfaceForm), ("merge", KG.merge), ("Merge", KG.Merge),
+        ("alias", KG.alias), ("rule", KG.rule), ("partOf", KG.partOf), ("ClaimCluster", KG.ClaimCluster),
+        ("label", KG.label), ("hasMember", KG.hasMember), ("sourceCount", KG.sourceCount),
+        ("independent", KG.independentSourceCount), ("contradicts", KG.contradicts))}
+    lines: list[str] = []
+    add = lines.append
+    if activity is not None:
+        act = nt_iri(activity.iri)
+        add(f"{act} {t['type']} {t['activity']} .")
+        add(f"{act} {t['toolVersion']} {nt_string(activity.tool_version)} .")
+        add(f"{act} {t['configHash']} {nt_string(activity.config_hash)} .")
+    for iri, ent in entities.items():
+        e = nt_iri(iri)
+        if not ent.in_seed:
+            add(f"{e} {t['type']} {nt_iri(str(KG[ent.type]))} .")
+            add(f"{e} {t['prefLabel']} {nt_string(ent.name)} .")
+            for alt in ent.alt_labels:
+                add(f"{e} {t['altLabel']} {nt_string(alt)} .")
+            if ent.wikidata:
+                add(f"{e} {t['sameAs']} {nt_iri(WIKIDATA_NS + ent.wikidata)} .")
+        for form in ent.surface_forms:
+            add(f"{e} {t['surfaceForm']} {nt_string(form)} .")
+        for merge in ent.merges:
+            m = nt_iri(iris.merge(iri, merge.alias))
+            add(f"{e} {t['merge']} {m} .")
+            add(f"{m} {t['type']} {t['Merge']} .")
+            add(f"{m} {t['alias']} {nt_string(merge.alias)} .")
+            add(f"{m} {t['rule']} {nt_string(merge.rule)} .")
+        if ent.family:
+            add(f"{e} {t['partOf']} {nt_iri(ent.family)} .")
+    for cluster in clusters:
+        c = nt_iri(cluster.id)
+        add(f"{c} {t['type']} {t['ClaimCluster']} .")
+        add(f"{c} {t['label']} {nt_string(cluster.label)} .")
+        for member in cluster.members:
+            add(f"{c} {t['hasMember']} {nt_iri(member)} .")
+        add(f"{c} {t['sourceCount']} {nt_integer(cluster.sources)} .")
+        independent = max(1, min(cluster.independent_sources, cluster.sources))
+        add(f"{c} {t['independent']} {nt_integer(independent)} .")
+        for other in cluster.contradicts:
+            add(f"{c} {t['contradicts']} {nt_iri(other)} .")
+    return sort_lines(lines)
+
+
+__all__ = ["CanonicalEntity", "EntityTally", "ReferenceTally", "canonical_entities", "cross_graph",
+           "cross_lines", "dangling_references"]

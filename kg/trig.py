@@ -218,5 +218,25 @@ class Prefixes:
         return f"{self.abbreviate(nt_term(URIRef(graph)))} {{\n{self.body(lines, '  ')}}}\n"
 
 
+def split_block(block: str, max_chars: int) -> list[str]:
+    """A TriG block as written by :meth:`Prefixes.trig_block`, cut into blocks of the same graph of about
+    ``max_chars`` each, at subject boundaries: together they hold the same triples (a loader needs no more
+    memory than one piece takes). A block that fits is returned as it is."""
+    if len(block) <= max_chars:
+        return [block]
+    head_end = block.index("\n") + 1
+    head, body = block[:head_end], block[head_end : -len("}\n")]
+    pieces: list[str] = []
+    start = 0
+    while start < len(body):
+        cut = len(body) if len(body) - start <= max_chars else body.find("\n  ", start + max_chars - 1)
+        while 0 <= cut < len(body) and body[cut + 3] == " ":  # a continuation line: not a new subject
+            cut = body.find("\n  ", cut + 1)
+        cut = len(body) if cut < 0 else cut + 1
+        pieces.append(head + body[start:cut] + "}\n")
+        start = cut
+    return pieces
+
+
 __all__ = ["Prefixes", "Triple", "canonical_lines", "nt_boolean", "nt_integer", "nt_iri", "nt_line", "nt_string",
-           "nt_term", "nt_typed", "sort_lines", "split_line"]
+           "nt_term", "nt_typed", "sort_lines", "split_block", "split_line"]

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 from click.testing import CliRunner
 
+from kg import store as kg_store
 from kg.build import BuildOptions, run_build
 from kg.buildio import build_lock
 from kg.cli import main
 from kg.config import Settings
 from kg.errors import BuildError, InputError
-from kg.store import open_store
-from tests.build_fixtures import copy_corpus, kg
+from kg.store import open_store, store_from_trig
+from tests.build_fixtures import ROOT, copy_corpus, kg
 
 JSON_KEYS = ["documents", "extracted", "cached", "removed", "entities", "relations", "claims", "warnings"]
 
@@ -132,10 +135,60 @@ def test_base_iri_rebases_everything_minted(tmp_path: Path, small: Path) -> None
     assert int(next(iter(minted))["n"].value) == 0  # type: ignore[index]
 
 
-def test_two_workers_give_the_same_graph(tmp_path: Path, small: Path) -> None:
+def _named_quads(store: pyoxigraph.Store) -> set[pyoxigraph.Quad]:
+    """The quads without blank nodes (a store gives blank nodes new labels)."""
+    return {q for q in store if not isinstance(q.subject, pyoxigraph.BlankNode)
+            and not isinstance(q.object, pyoxigraph.BlankNode)}
+
+
+def test_two_workers_give_the_same_graph_and_the_build_process_never_loads_spacy(tmp_path: Path,
+                                                                                  small: Path) -> None:
     run_build(BuildOptions((small,), tmp_path / "one", progress=False), Settings())
-    run_build(BuildOptions((small,), tmp_path / "two", progress=False), Settings(workers=2))
-    assert (tmp_path / "one" / "graph.trig").read_bytes() == (tmp_path / "two" / "graph.trig").read_bytes()
+    script = ("import sys; from pathlib import Path; from kg.build import BuildOptions, run_build; "
+              "from kg.config import Settings; "
+              f"run_build(BuildOptions((Path({str(small)!r}),), Path({str(tmp_path / 'two')!r}), progress=False), "
+              "Settings(workers=2)); print('spacy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"  # spaCy runs in the workers only: the build process stays small
+    for name in ("graph.trig", "manifest.json"):
+        one, two = (tmp_path / d / name for d in ("one", "two"))
+        if name == "manifest.json":
+            assert json.loads(one.read_text())["graphs"] == json.loads(two.read_text())["graphs"]
+            assert json.loads(one.read_text())["documents"] == json.loads(two.read_text())["documents"]
+        else:
+            assert one.read_bytes() == two.read_bytes()
+
+
+def test_store_loaded_block_by_block_equals_the_graph_file(tmp_path: Path, small: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kg_store, "LOAD_CHUNK_CHARS", 1)  # one bulk load per named graph
+    out = tmp_path / "out"
+    run_build(BuildOptions((small,), out, progress=False), Settings())
+    stored = open_store(out)
+    whole = store_from_trig(out / "graph.trig")  # one bulk load of the whole file, as before
+    assert len(stored) == len(whole) > 1000
+    assert _named_quads(stored) == _named_quads(whole)
+    assert {g.value for g in stored.named_graphs()} == {g.value for g in whole.named_graphs()}
+
+
+def test_a_failed_store_load_leaves_the_previous_build(tmp_path: Path, small: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    run_build(BuildOptions((small,), out, progress=False), Settings())
+    before = (out / "store").resolve()
+    (out / "cache").joinpath("graphs").mkdir(exist_ok=True)
+    for path in (out / "cache" / "graphs").iterdir():  # every graph block must be written again ...
+        path.unlink()
+
+    def broken(self: kg_store.StoreLoader, parts: list[str]) -> None:  # ... and the store cannot take them
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kg_store.StoreLoader, "_load", broken)
+    with pytest.raises(BuildError, match="cannot write the store"):
+        run_build(BuildOptions((small,), out, progress=False), Settings())
+    assert (out / "store").resolve() == before and open_store(out).query("ASK { GRAPH ?g { ?s ?p ?o } }")
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
 
 
 def test_warnings_are_one_line_naming_the_file(tmp_path: Path) -> None:
