@@ -56,6 +56,28 @@ def features_from_json(data: list[Any]) -> ClaimFeatures:
                          frozenset(int(y) for y in years) if years else frozenset(), bool(negated), frozenset(names))
 
 
+class Interner:
+    """One object for every equal term and every equal set of features: units repeat the same few thousand terms
+    and often whole sets (entities, names, years), and a set of strings costs far more than the strings' text."""
+
+    def __init__(self) -> None:
+        self.strings: dict[str, str] = {}
+        self.sets: dict[frozenset[str], frozenset[str]] = {}
+        self.other: dict[tuple[frozenset[Quantity], frozenset[int]], tuple[frozenset[Quantity], frozenset[int]]] = {}
+
+    def _set(self, items: frozenset[str]) -> frozenset[str]:
+        found = self.sets.get(items)
+        if found is None:
+            strings = self.strings
+            found = self.sets[items] = frozenset([strings.setdefault(t, t) for t in items])
+        return found
+
+    def features(self, f: ClaimFeatures) -> ClaimFeatures:
+        quantities, years = self.other.setdefault((f.quantities, f.years), (f.quantities, f.years))
+        return ClaimFeatures(self._set(f.terms), self._set(f.pairs), self._set(f.entities), quantities, years,
+                             f.negated, self._set(f.names))
+
+
 def features_line(f: ClaimFeatures) -> str:
     """The features as one line of JSON."""
     return json.dumps(features_to_json(f), ensure_ascii=False, separators=(",", ":"))
@@ -92,8 +114,9 @@ class ClusterState:
     independent: dict[str, int] = field(default_factory=dict)  # sources digest -> independent sources
 
 
-def load_state(folder: Path | None, signature: str) -> ClusterState:
+def load_state(folder: Path | None, signature: str, interner: Interner | None = None) -> ClusterState:
     """The state in ``folder`` if it was written with the same ``signature``; otherwise an empty one."""
+    interner = interner or Interner()
     if folder is None:
         return ClusterState(signature)
     try:
@@ -107,7 +130,7 @@ def load_state(folder: Path | None, signature: str) -> ClusterState:
                 signature=signature,
                 claims=dict(zip(header["claim_keys"], (units[i] for i in data["claim_units"].tolist()),
                                 strict=True)),
-                features={u: features_from_json(f) for u, f in zip(  # one parse for all lines
+                features={u: interner.features(features_from_json(f)) for u, f in zip(  # one parse for all lines
                     units, json.loads("[" + ",".join(lines) + "]") if lines else [], strict=True)},
                 lines=dict(zip(units, lines, strict=True)),
                 units=units,

@@ -41,6 +41,7 @@ from kg.cluster_state import (
     FEATURES_VERSION,
     STATE_FORMAT,
     ClusterState,
+    Interner,
     docs_digest,
     features_line,
     load_state,
@@ -110,7 +111,8 @@ def state_signature(params: ClusterParams) -> str:
     return hashlib.sha1(repr((STATE_FORMAT, FEATURES_VERSION, METHOD_VERSION, params)).encode() + lexicon).hexdigest()
 
 
-def _units(items: Sequence[ClaimItem], old: ClusterState) -> tuple[Units, dict[str, str], dict[str, str]]:
+def _units(items: Sequence[ClaimItem], old: ClusterState,
+           interner: Interner) -> tuple[Units, dict[str, str], dict[str, str]]:
     """The units of the claims (features of unchanged claims from the state); also claim key -> unit id, and
     unit id -> features line."""
     feats: dict[str, ClaimFeatures] = {}
@@ -129,7 +131,8 @@ def _units(items: Sequence[ClaimItem], old: ClusterState) -> tuple[Units, dict[s
                                    negated=it.claim.modality == "negated")
                 line = features_line(f)
                 uid = unit_id(line)
-                feats.setdefault(uid, f)
+                if uid not in feats:
+                    feats[uid] = interner.features(f)
                 lines.setdefault(uid, line)
             claim_units[it.key] = uid
         item_unit.append(uid)
@@ -168,9 +171,10 @@ def cluster_claims(
 def _cluster_claims(extractions: Sequence[Extraction], iris: Iris, params: ClusterParams | None,
                     cache_dir: Path | None) -> list[ClaimCluster]:
     p = params or ClusterParams()
-    old = load_state(cache_dir, state_signature(p))
+    interner = Interner()
+    old = load_state(cache_dir, state_signature(p), interner)
     items = claim_items(extractions)
-    units, claim_units, lines = _units(items, old)
+    units, claim_units, lines = _units(items, old, interner)
     df: Counter[str] = Counter()
     for f in units.features:
         df.update(f.terms)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import numpy as np
+import numpy.typing as npt
 
 _WORD = re.compile(r"\w+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -118,6 +119,17 @@ def near_duplicate(a: frozenset[int], b: frozenset[int], params: IndependencePar
         return False
     inter = len(a & b)
     if inter / len(a | b) >= params.jaccard:
+        return True
+    smaller = min(len(a), len(b))
+    return smaller >= params.min_shingles and inter / smaller >= params.containment
+
+
+def _near_arrays(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], params: IndependenceParams) -> bool:
+    """:func:`near_duplicate` on sorted arrays of distinct shingles (the same arithmetic, the same verdict)."""
+    if not len(a) or not len(b):
+        return False
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    if inter / (len(a) + len(b) - inter) >= params.jaccard:
         return True
     smaller = min(len(a), len(b))
     return smaller >= params.min_shingles and inter / smaller >= params.containment
@@ -223,12 +235,16 @@ class NearDuplicates:
 
     def __init__(self, texts: dict[str, str], params: IndependenceParams | None = None) -> None:
         self.params = p = params or IndependenceParams()
-        self.sets = {d: shingles(t, p.shingle_size) for d, t in sorted(texts.items())}
+        # sorted arrays rather than sets of Python ints: 8 bytes a shingle instead of ~60 (10,000 documents of
+        # 800 words: 60 MB instead of 450 MB)
+        self.sets: dict[str, npt.NDArray[np.int64]] = {}
+        for d, t in sorted(texts.items()):
+            found = shingles(t, p.shingle_size)
+            self.sets[d] = np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
         self.docs = list(self.sets)
         share = min(p.jaccard, p.containment)
         lengths = np.asarray([len(found) for found in self.sets.values()], dtype=np.int64)
-        values = np.fromiter((s for found in self.sets.values() for s in found), dtype=np.int64,
-                             count=int(lengths.sum()))
+        values = np.concatenate(list(self.sets.values())) if self.sets else np.zeros(0, dtype=np.int64)
         owner = np.repeat(np.arange(len(self.docs), dtype=np.int64), lengths)
         # shingle -> the documents holding it (as a slice of ``_holders``), and each shingle's number of holders
         _distinct, inverse, holders = np.unique(values, return_inverse=True, return_counts=True)
@@ -271,7 +287,7 @@ class NearDuplicates:
                         continue
                     verdict = self._verdicts.get(pair)
                     if verdict is None:
-                        verdict = self._verdicts[pair] = near_duplicate(self.sets[a], self.sets[b], self.params)
+                        verdict = self._verdicts[pair] = _near_arrays(self.sets[a], self.sets[b], self.params)
                     if verdict:
                         found.add(pair)
         return sorted(found)
