@@ -25,6 +25,7 @@ import pyoxigraph
 
 from kg.errors import InputError, QueryError
 from kg.query import Answer, Dataset, run_query
+from kg.sparql_backend import LocalBackend
 from kg.sparql_format import Term, shorten
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
@@ -172,16 +173,54 @@ def _text(term: Term | None) -> str:
     return "" if term is None or isinstance(term, pyoxigraph.Triple) else term.value
 
 
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_KG = "https://policy-kg.org/ns#"
+_NAME_RANKS = ((_SKOS + "prefLabel", 0), (_SKOS + "altLabel", 1), (_KG + "ambiguousLabel", 1), (_KG + "surfaceForm", 2))
+_RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_PREF_LABEL = pyoxigraph.NamedNode(_SKOS + "prefLabel")
+
+
+def _exists_locally(store: pyoxigraph.Store, iri: pyoxigraph.NamedNode) -> bool:
+    return any(True for _ in store.quads_for_pattern(iri, None, None)) or \
+        any(True for _ in store.quads_for_pattern(None, None, iri))
+
+
+def _resolve_locally(store: pyoxigraph.Store, needle: pyoxigraph.Literal) -> Answer:
+    """``_RESOLVE_EXACT`` answered from the store's indexes (the same rows, in the same order), without
+    parsing and planning a query: on a local build, naming an entity costs microseconds, not milliseconds."""
+    found: set[tuple[int, str]] = set()
+    for predicate, rank in _NAME_RANKS:
+        for quad in store.quads_for_pattern(None, pyoxigraph.NamedNode(predicate), needle):
+            if isinstance(quad.subject, pyoxigraph.NamedNode):
+                found.add((rank, quad.subject.value))
+    rows: set[tuple[int, str, str, str]] = set()
+    for rank, entity in found:
+        node = pyoxigraph.NamedNode(entity)
+        labels = {_text(q.object) for q in store.quads_for_pattern(node, _PREF_LABEL, None)} or {""}
+        types = {q.object.value for q in store.quads_for_pattern(node, _RDF_TYPE, None)
+                 if isinstance(q.object, pyoxigraph.NamedNode)} or {""}
+        rows.update((rank, entity, label, kind) for label in labels for kind in types)
+    integer = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    return Answer("SELECT", ("entity", "rank", "label", "type"), tuple(
+        (pyoxigraph.NamedNode(entity), pyoxigraph.Literal(str(rank), datatype=integer),
+         pyoxigraph.Literal(label) if label else None, pyoxigraph.NamedNode(kind) if kind else None)
+        for rank, entity, label, kind in sorted(rows, key=lambda r: (r[0], r[1], r[3], r[2]))))
+
+
 def resolve_entity(ds: Dataset, value: str) -> pyoxigraph.NamedNode:
     """An entity from an IRI, a prefixed name, or a name/alias (case-insensitive; preferred labels first)."""
+    local = ds.backend.store if isinstance(ds.backend, LocalBackend) else None
     iri = _iri(value.strip(), ds.prefixes)
     if iri is not None:
-        if not run_query(ds, _EXISTS, bindings={"entity": iri}).boolean:
+        exists = _exists_locally(local, iri) if local is not None else \
+            run_query(ds, _EXISTS, bindings={"entity": iri}).boolean
+        if not exists:
             raise QueryError(f"{value}: no such entity in this build (try `kg query --name entity-aliases`)")
         return iri
     needle = pyoxigraph.Literal(value.strip())
     # Exact spelling first: an index lookup. Only when it finds nothing, the case-insensitive scan of every name.
-    answer = run_query(ds, _RESOLVE_EXACT, bindings={"name": needle})
+    answer = _resolve_locally(local, needle) if local is not None else \
+        run_query(ds, _RESOLVE_EXACT, bindings={"name": needle})
     if not answer.rows:
         answer = run_query(ds, _RESOLVE, bindings={"needle": needle})
     if not answer.rows:

@@ -241,3 +241,17 @@ def test_contradictions_about_an_entity_are_the_pairs_touching_its_clusters(ds: 
             ds, "SELECT DISTINCT ?c WHERE { ?c kg:hasMember/kg:about ?e }", bindings={"e": entity}).rows}
         expected = [r for r in everything if r["a"] in about or r["b"] in about]
         assert [unordered(r) for r in rows(ds, "contradictions", entity=name)] == [unordered(r) for r in expected]
+
+
+def test_naming_an_entity_on_a_local_build_reads_the_indexes_with_the_same_answer(ds: Dataset) -> None:
+    """The local fast path of entity resolution gives the rows of the SPARQL lookup, for every name."""
+    from kg.named_queries import _RESOLVE_EXACT, _resolve_locally
+
+    names = {value(r[0]) for r in run_query(ds, "SELECT DISTINCT ?n WHERE { { ?e skos:prefLabel ?n } UNION "
+                                                "{ ?e skos:altLabel ?n } UNION { ?e kg:surfaceForm ?n } }").rows}
+    assert len(names) > 100
+    for name in [*sorted(names), "deepseek", "Atlantis"]:
+        needle = pyoxigraph.Literal(name)
+        expected = run_query(ds, _RESOLVE_EXACT, bindings={"name": needle}).rows
+        assert [tuple(map(str, r)) for r in _resolve_locally(ds.store, needle).rows] == \
+            [tuple(map(str, r)) for r in expected], name
