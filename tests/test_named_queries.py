@@ -255,3 +255,13 @@ def test_naming_an_entity_on_a_local_build_reads_the_indexes_with_the_same_answe
         expected = run_query(ds, _RESOLVE_EXACT, bindings={"name": needle}).rows
         assert [tuple(map(str, r)) for r in _resolve_locally(ds.store, needle).rows] == \
             [tuple(map(str, r)) for r in expected], name
+
+
+def test_a_modality_is_a_word_in_any_case_or_an_iri_and_nothing_else_matches(ds: Dataset) -> None:
+    """claims-by-modality selects by modality before anything else; the ways of naming one agree."""
+    hedged = rows(ds, "claims-by-modality", modality="hedged")
+    assert hedged
+    for spelling in ("HEDGED", "Hedged", "kg:hedged", "<https://policy-kg.org/ns#hedged>"):
+        assert rows(ds, "claims-by-modality", modality=spelling) == hedged, spelling
+    for bogus in ("not a word", "5", "kg:Claim", '"hedged"@en-x-bad junk'):
+        assert rows(ds, "claims-by-modality", modality=bogus) == [], bogus
