@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import pickle
 import zlib
 from collections import deque
@@ -27,6 +28,7 @@ from kg.records import Document, Extraction, Problem
 from kg.seed import SeedKB, load_seed
 from kg.serialize import extraction_to_dict
 from kg.trig import Prefixes
+from kg.worker_guard import exit_with_parent
 
 Progress = Callable[[int], None]
 
@@ -89,10 +91,11 @@ def render_batch(documents: list[Document], settings: Settings, ctx: RenderConte
     return [render(ex, ctx, seed, iris) for ex in extract_batch(documents, settings)]
 
 
-def _warm_up(settings: Settings) -> None:
+def _warm_up(settings: Settings, parent: int) -> None:
     """Worker initialiser: load the pipeline once, before the first batch arrives."""
     from kg.nlp import load_nlp
 
+    exit_with_parent(parent)
     load_nlp(settings, load_seed(settings))
 
 
@@ -123,7 +126,7 @@ def render_documents(documents: Sequence[Document], settings: Settings, ctx: Ren
     size = max(1, size // 4)  # smaller tasks keep every worker busy on a small corpus
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=settings.workers, mp_context=context, initializer=_warm_up,
-                             initargs=(settings,)) as pool:
+                             initargs=(settings, os.getpid())) as pool:
         pending: deque[Future[list[Rendered]]] = deque()
         batches = _batches(documents, size)
         for batch in batches:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from spacy.tokens import Doc
 from kg.config import Settings
 from kg.extract.annotations import forget
 from kg.records import Document, Extraction
+from kg.worker_guard import exit_with_parent
 
 CHUNK_CHARS = 100_000
 _BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"[.!?][\"”’)]?\s+"), re.compile(r"\s+"))
@@ -98,11 +100,12 @@ def extract_batch(documents: list[Document], settings: Settings) -> list[Extract
     return [extract_document(doc, document, seed, iris) for doc, document in zip(docs, documents, strict=True)]
 
 
-def _warm_up(settings: Settings) -> None:
+def _warm_up(settings: Settings, parent: int) -> None:
     """Worker initialiser: load the pipeline once, before the first batch arrives."""
     from kg.nlp import load_nlp
     from kg.seed import load_seed
 
+    exit_with_parent(parent)
     load_nlp(settings, load_seed(settings))
 
 
@@ -124,7 +127,7 @@ def extract_documents(
     size = max(1, size // 4)  # smaller tasks keep every worker busy on a small corpus
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up,
-                             initargs=(settings,)) as pool:
+                             initargs=(settings, os.getpid())) as pool:
         pending: deque[Future[list[Extraction]]] = deque()
         for batch in _batches(documents, size):
             pending.append(pool.submit(extract_batch, batch, settings))
