@@ -47,8 +47,10 @@ from kg.records import Extraction, Ref  # noqa: E402
 from kg.serialize import extraction_from_dict  # noqa: E402
 
 
-def load_extractions(build: Path) -> list[Extraction]:
-    """The extractions of a build in manifest order (without a manifest: every cached one, by document id)."""
+def load_extractions(build: Path, claims: int | None = None) -> list[Extraction]:
+    """The extractions of a build in manifest order (without a manifest: every cached one, by document id);
+    ``claims``: stop reading once that many claims are in (memory measured later is then not flattered by what
+    the unread documents would have left free in the process's heap)."""
     folder = build / "cache" / "extractions"
     manifest = build / "manifest.json"
     if manifest.exists():
@@ -56,7 +58,13 @@ def load_extractions(build: Path) -> list[Extraction]:
         paths = [folder / f"{doc['key']}.json" for doc in docs]
     else:
         paths = sorted(folder.glob("*.json"))
-    found = [extraction_from_dict(json.loads(path.read_text(encoding="utf-8"))) for path in paths]
+    found: list[Extraction] = []
+    total = 0
+    for path in paths if manifest.exists() or claims is None else sorted(paths):
+        if claims is not None and total >= claims:
+            break
+        found.append(extraction_from_dict(json.loads(path.read_text(encoding="utf-8"))))
+        total += len(found[-1].claims)
     return found if manifest.exists() else sorted(found, key=lambda ex: ex.document.id)
 
 
@@ -122,7 +130,7 @@ def _status(field_name: str) -> float:
 
 def measure_size(build: Path, claims: int) -> dict[str, object]:
     """One point of the growth curve (run in its own process)."""
-    extractions = sized(load_extractions(build), claims)
+    extractions = sized(load_extractions(build, claims), claims)
     iris = Iris()
     n = sum(len(ex.claims) for ex in extractions)
     work = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
