@@ -80,7 +80,8 @@ class ClaimItem:
 def claim_items(extractions: Sequence[Extraction]) -> list[ClaimItem]:
     """Every claim of every extraction, sorted by claim IRI."""
     items: list[ClaimItem] = []
-    keys: dict[tuple[str, tuple[tuple[int, int, str], ...], tuple[str, ...], bool], str] = {}
+    keys: dict[tuple[str, tuple[tuple[int, int, str], ...], tuple[str, ...], bool],
+               tuple[str, tuple[tuple[int, int, str], ...]]] = {}
     for ex in extractions:
         names: dict[str, tuple[str, ...]] = {e.id: (e.name, *e.aliases) for e in ex.entities}
         mentions = sorted((m.start, m.end, e.id) for e in ex.entities for m in e.mentions)
@@ -95,11 +96,12 @@ def claim_items(extractions: Sequence[Extraction]) -> list[ClaimItem]:
                     credits.extend((ref.name, *names.get(ref.id, ())))
             about = tuple(sorted(claim.about))
             negated = claim.modality == "negated"
-            key = keys.get((claim.text, spans, about, negated))
-            if key is None:  # a repeated sentence is hashed once
+            found = keys.get((claim.text, spans, about, negated))
+            if found is None:  # a repeated sentence is hashed once, and its spans kept once
                 blob = repr((claim.text, spans, list(about), negated))
-                key = keys[(claim.text, spans, about, negated)] = hashlib.sha1(
-                    blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+                found = keys[(claim.text, spans, about, negated)] = (
+                    hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24], spans)
+            key, spans = found
             items.append(ClaimItem(claim, ex.document, tuple(dict.fromkeys(credits)), spans, key))
     items.sort(key=lambda it: it.claim.id)
     return items
