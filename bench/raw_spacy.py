@@ -4,7 +4,8 @@ process layout (spawned worker processes that load the pipeline once, fed batche
     python bench/raw_spacy.py CORPUS WORKERS
 
 spaCy's own ``nlp.pipe(n_process=N)`` cannot pickle the pipeline's seed EntityRuler, so the baseline
-uses the same ProcessPoolExecutor layout as ``kg.extract.pipeline``.
+uses the same ProcessPoolExecutor layout as ``kg.build_work`` (with workers, neither process that hands out the
+batches imports spaCy).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from kg.config import Settings
 from kg.corpus import read_corpus
-from kg.extract.pipeline import make_docs
 
 
 def _nlp(settings: Settings):  # type: ignore[no-untyped-def]
@@ -31,6 +31,8 @@ def _warm_up(settings: Settings) -> None:
 
 
 def _run(texts: list[str], settings: Settings) -> int:
+    from kg.extract.pipeline import make_docs  # spaCy is imported where it runs: `kg build` does the same
+
     return len(make_docs(_nlp(settings), texts, settings.batch_size))
 
 
