@@ -6,6 +6,7 @@ seed knowledge base, not whatever the extractor happened to produce.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,16 @@ def test_every_named_query_answers_on_the_sample_corpus(ds: Dataset) -> None:
               "path-between": {"from": "Qwen", "to": "China"}, "report-findings": {"report": "Beyond DeepSeek"}}
     for name in load_named_queries():
         assert rows(ds, name, **params.get(name, {})), f"{name} returned no rows"
+
+
+def test_every_documented_example_answers_on_the_sample_corpus(ds: Dataset) -> None:
+    """The example line of each query (shown by `kg query --list` and in docs/sparql.md) is what a user runs
+    first: on the sample corpus it must return rows."""
+    for name, query in load_named_queries().items():
+        assert query.example.startswith(f"kg query --name {name}"), name
+        params = {k: v.strip("\"'") for k, v in re.findall(r"--param\s+(\w+)=(\"[^\"]*\"|'[^']*'|\S+)", query.example)}
+        assert set(params) <= {p.name for p in query.params}, f"{name}: example names an unknown parameter"
+        assert rows(ds, name, **params), f"{name}: its example `{query.example}` returns no rows"
 
 
 def test_documents(ds: Dataset) -> None:
