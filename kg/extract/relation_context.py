@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,7 +56,7 @@ class Context:
         self._topics: dict[int, Resolved | None] = {}
         self.found: list[Found] = []
         self._by_subject: dict[tuple[str, str], list[Found]] = {}  # (subject IRI, predicate) -> found
-        self._by_object: dict[tuple[str, str], list[Found]] = {}  # (predicate, object IRI) -> found
+        self._starts: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (predicate, object) -> (first, index), sorted
 
     # units --------------------------------------------------------------
     def unit_of(self, tok: Token) -> Unit | None:
@@ -292,11 +293,21 @@ class Context:
         found = Found(subject, predicate, obj, first, last, rule, round(min(confidence, 1.0), 3))
         self.found.append(found)
         self._by_subject.setdefault((subject.id, predicate), []).append(found)
-        self._by_object.setdefault((predicate, obj.id), []).append(found)
+        insort(self._starts.setdefault((predicate, obj.id), []), (first, len(self.found) - 1))
 
-    def found_with_object(self, predicate: str, obj: Entity) -> list[Found]:
-        """Relations found so far with this predicate and object, in the order found."""
-        return self._by_object.get((predicate, obj.id), [])
+    def last_with_object_before(self, predicate: str, obj: Entity, before: int) -> Found | None:
+        """Of the relations found so far with this predicate and object, the one starting last before token
+        ``before`` (of several starting there, the one found first); a lookup, not a scan."""
+        starts = self._starts.get((predicate, obj.id), [])
+        at = bisect_left(starts, (before, -1))
+        if at == 0:
+            return None
+        first = starts[at - 1][0]
+        return self.found[starts[bisect_left(starts, (first, -1))][1]]
+
+    def has_found(self, subject: Entity, predicates: Sequence[str]) -> bool:
+        """Whether a relation with this subject and one of ``predicates`` was found so far."""
+        return any((subject.id, p) in self._by_subject for p in predicates)
 
     def earlier(self, subject: Entity, predicate: str, *, before: int, units_back: int = 1) -> list[Found]:
         """Relations found so far with this subject and predicate, in the sentence of token ``before`` (ending

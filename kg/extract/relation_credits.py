@@ -243,7 +243,7 @@ def _main_organisation(ctx: Context) -> Entity | None:
 
 
 def _has_post(ctx: Context, person: Located) -> bool:
-    return any(f.subject.id == person.entity.id and f.predicate in ("leads", "worksFor") for f in ctx.found)
+    return ctx.has_found(person.entity, ("leads", "worksFor"))
 
 
 __all__ = [

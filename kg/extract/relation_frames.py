@@ -244,10 +244,9 @@ def _requirements_met(ctx: Context, frame: Frame, v: Token, unit: Unit, stand_in
 
 def _model_of(ctx: Context, org: Resolved, before: int) -> Resolved | None:
     """The model this document says ``org`` developed, nearest before token ``before`` ("its latest release")."""
-    made = [f for f in ctx.found_with_object("developedBy", org.entity) if f.first < before]
-    if not made:
+    latest = ctx.last_with_object_before("developedBy", org.entity, before)
+    if latest is None:
         return None
-    latest = max(made, key=lambda f: f.first)
     return Resolved(latest.subject, org.first, org.last, org.factor)
 
 
