@@ -22,6 +22,9 @@ from kg.errors import BuildError
 
 WIKIDATA_NS = "http://www.wikidata.org/entity/"
 QID_RE = re.compile(r"^Q[1-9][0-9]*$")
+# a surface form that is a description resolved by coreference ("the company", "its lab"), not a name: kept in the
+# graph as written (kg:surfaceForm), but neither shown nor searched as one of the entity's names
+DESCRIPTION_RE = re.compile(r"^(?:the|a|an|this|that|these|those|its|their|his|her|our)\s", re.IGNORECASE)
 PREFIXES = {
     "kg": ONTOLOGY_NS,
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -238,7 +241,7 @@ def _read_entities(store: pyoxigraph.Store, styles: Styles, documents: dict[str,
     aliases: dict[str, set[str]] = defaultdict(set)
     for row in _select(store, """
         SELECT ?e ?a WHERE { { ?e skos:altLabel ?a } UNION { ?e kg:surfaceForm ?a } }"""):
-        if row["e"] in iris:
+        if row["e"] in iris and not DESCRIPTION_RE.match(str(row["a"])):
             aliases[row["e"]].add(str(row["a"]))
     wikidata: dict[str, set[str]] = defaultdict(set)
     same_as = f'SELECT ?e ?w WHERE {{ ?e owl:sameAs ?w . FILTER(STRSTARTS(STR(?w), "{WIKIDATA_NS}")) }}'

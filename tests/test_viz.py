@@ -72,6 +72,15 @@ def test_reads_every_entity_with_its_class_aliases_and_wikidata(mini: GraphData)
     assert mini.entities[E + "alibaba"].documents == ("https://policy-kg.org/id/doc/news/a",)
 
 
+def test_descriptions_resolved_by_coreference_are_not_shown_as_names(mini_trig: Path, tmp_path: Path) -> None:
+    trig = tmp_path / "mini.trig"
+    extra = f'<{E}deepseek> <https://policy-kg.org/ns#surfaceForm> "the company", "The Hangzhou lab", "DeepSeek-AI" .\n'
+    trig.write_text(mini_trig.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    aliases = read_graph(store_from_trig(trig)).entities[E + "deepseek"].aliases
+    assert "DeepSeek-AI" in aliases
+    assert "the company" not in aliases and "The Hangzhou lab" not in aliases
+
+
 def test_relations_carry_their_provenance_and_evidence(mini: GraphData) -> None:
     rels = {(r.source.removeprefix(E), r.predicate, r.target.removeprefix(E)): r for r in mini.relations}
     assert len(rels) == 9
