@@ -35,7 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +184,21 @@ def timed(label: str, fn: object, *args: object, **kwargs: object) -> tuple[obje
     return result, seconds
 
 
+@contextmanager
+def profiled(path: Path | None) -> Iterator[None]:
+    """Profile the block with cProfile into ``path`` (nothing when ``path`` is None)."""
+    if path is None:
+        yield
+        return
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        yield
+    finally:
+        prof.disable()
+        prof.dump_stats(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("build", type=Path)
@@ -205,22 +221,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
     try:
         cache = work / "cache"
-        prof = cProfile.Profile() if args.full_profile else None
-        if prof:
-            prof.enable()
-        _, full_s = timed("full", cluster_claims, extractions, iris, cache_dir=cache)
-        if prof:
-            prof.disable()
-            prof.dump_stats(args.full_profile)
+        with profiled(args.full_profile):
+            _, full_s = timed("full", cluster_claims, extractions, iris, cache_dir=cache)
         middle = len(extractions) // 2
         after = [*extractions[:middle], changed(extractions[middle]), *extractions[middle + 1 :]]
-        prof = cProfile.Profile() if args.profile else None
-        if prof:
-            prof.enable()
-        incremental, inc_s = timed("one changed document", cluster_claims, after, iris, cache_dir=cache)
-        if prof:
-            prof.disable()
-            prof.dump_stats(args.profile)
+        with profiled(args.profile):
+            incremental, inc_s = timed("one changed document", cluster_claims, after, iris, cache_dir=cache)
         _, none_s = timed("no change", cluster_claims, after, iris, cache_dir=cache)
         clean, _ = timed("clean (check)", cluster_claims, after, iris, cache_dir=work / "clean")
         same = incremental == clean

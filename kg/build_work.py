@@ -28,7 +28,7 @@ from kg.records import Document, Extraction, Problem
 from kg.seed import SeedKB, load_seed
 from kg.serialize import extraction_to_dict
 from kg.trig import Prefixes
-from kg.worker_guard import exit_with_parent
+from kg.worker_guard import warm_up
 
 Progress = Callable[[int], None]
 
@@ -91,14 +91,6 @@ def render_batch(documents: list[Document], settings: Settings, ctx: RenderConte
     return [render(ex, ctx, seed, iris) for ex in extract_batch(documents, settings)]
 
 
-def _warm_up(settings: Settings, parent: int) -> None:
-    """Worker initialiser: load the pipeline once, before the first batch arrives."""
-    from kg.nlp import load_nlp
-
-    exit_with_parent(parent)
-    load_nlp(settings, load_seed(settings))
-
-
 def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
     it = iter(documents)
     while batch := list(islice(it, size)):
@@ -125,7 +117,7 @@ def render_documents(documents: Sequence[Document], settings: Settings, ctx: Ren
         return
     size = max(1, size // 4)  # smaller tasks keep every worker busy on a small corpus
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=settings.workers, mp_context=context, initializer=_warm_up,
+    with ProcessPoolExecutor(max_workers=settings.workers, mp_context=context, initializer=warm_up,
                              initargs=(settings, os.getpid())) as pool:
         pending: deque[Future[list[Rendered]]] = deque()
         batches = _batches(documents, size)

@@ -11,6 +11,8 @@ import os
 import threading
 import time
 
+from kg.config import Settings
+
 
 def exit_with_parent(parent: int, interval: float = 1.0) -> None:
     """Start a daemon thread that ends this process once ``parent`` (the pid of the process that started it,
@@ -24,4 +26,14 @@ def exit_with_parent(parent: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="kg-parent-watch", daemon=True).start()
 
 
-__all__ = ["exit_with_parent"]
+def warm_up(settings: Settings, parent: int) -> None:
+    """Initialiser of an extraction worker (any process pool): end with ``parent``, then load the spaCy pipeline
+    once, before the first batch arrives. spaCy is imported here, in the worker, never in the module."""
+    from kg.nlp import load_nlp
+    from kg.seed import load_seed
+
+    exit_with_parent(parent)
+    load_nlp(settings, load_seed(settings))
+
+
+__all__ = ["exit_with_parent", "warm_up"]

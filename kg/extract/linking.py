@@ -161,14 +161,8 @@ class SeedIndex:
 
     def root_family(self, ent: SeedEntity) -> SeedEntity:
         """Follow ``partOf`` between models up to the family ("DeepSeek-R1" -> "DeepSeek models")."""
-        seen = {ent.iri}
-        current = ent
-        while True:
-            parents = [p for iri in current.facts_for("partOf") if (p := self.seed.get(iri)) and p.type == "Model"]
-            if not parents or parents[0].iri in seen:
-                return current
-            current = parents[0]
-            seen.add(current.iri)
+        chain = self.ancestors(ent)
+        return chain[-1] if chain else ent
 
     def _inner_family(self, name: str) -> str:
         """A compound name with a seed model inside it after the first part ("Qwen-SEA-LION-v4" holds SEA-LION):

@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 from kg.config import Settings
 from kg.extract.annotations import forget
 from kg.records import Document, Extraction
-from kg.worker_guard import exit_with_parent
+from kg.worker_guard import warm_up
 
 CHUNK_CHARS = 100_000
 _BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"[.!?][\"”’)]?\s+"), re.compile(r"\s+"))
@@ -100,15 +100,6 @@ def extract_batch(documents: list[Document], settings: Settings) -> list[Extract
     return [extract_document(doc, document, seed, iris) for doc, document in zip(docs, documents, strict=True)]
 
 
-def _warm_up(settings: Settings, parent: int) -> None:
-    """Worker initialiser: load the pipeline once, before the first batch arrives."""
-    from kg.nlp import load_nlp
-    from kg.seed import load_seed
-
-    exit_with_parent(parent)
-    load_nlp(settings, load_seed(settings))
-
-
 def extract_documents(
     documents: Iterable[Document],
     settings: Settings,
@@ -126,7 +117,7 @@ def extract_documents(
         return
     size = max(1, size // 4)  # smaller tasks keep every worker busy on a small corpus
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up,
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up,
                              initargs=(settings, os.getpid())) as pool:
         pending: deque[Future[list[Extraction]]] = deque()
         for batch in _batches(documents, size):
