@@ -17,62 +17,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.measure import Run, timed  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
-
-
-@dataclass(frozen=True)
-class Run:
-    wall_s: float
-    cpu_s: float
-    peak_rss_mb: int
-    exit_code: int | None  # None: stopped at the timeout
-    stdout: str
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(args: list[str], cwd: Path, timeout: float) -> Run:
-    """Run a process (and whatever it starts) to completion or the timeout; measure it."""
-    cpu_before = _children_cpu()
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            start_new_session=True)  # fmt: skip
-    parent = psutil.Process(proc.pid)
-    peak, cpu_seen, stopped = 0, 0.0, False
-    while proc.poll() is None:
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree))
-            cpu_seen = max(cpu_seen, sum(sum(p.cpu_times()[:2]) for p in tree))
-        except psutil.Error:
-            pass
-        if time.perf_counter() - started > timeout:
-            os.killpg(proc.pid, signal.SIGKILL)
-            stopped = True
-            break
-        time.sleep(0.05)
-    out, _err = proc.communicate()
-    wall = time.perf_counter() - started
-    cpu = _children_cpu() - cpu_before
-    return Run(round(wall, 2), round(max(cpu, cpu_seen), 2), round(peak / 2**20), None if stopped else proc.returncode,
-               out)  # fmt: skip
 
 
 def build(corpus: Path, out: Path, workers: int, timeout: float) -> Run:
@@ -104,7 +62,8 @@ class Row:
 
     def to_json(self) -> dict[str, object]:
         runs = {"build": self.build, "validate": self.validate, "baseline": self.baseline}
-        data: dict[str, object] = {k: ({**asdict(v), "stdout": None} if v else None) for k, v in runs.items()}
+        data: dict[str, object] = {k: ({**asdict(v), "stdout": None, "stderr": None} if v else None)
+                                   for k, v in runs.items()}
         return {"corpus": self.corpus, "documents": self.documents, **self.report, **data,
                 "baseline_rev": self.baseline_rev, "ratio_cpu": self.ratio_cpu, "ratio_wall": self.ratio_wall}
 
