@@ -17,8 +17,9 @@ Prints CPU seconds of each step and the ratio incremental / full.
 With ``--sizes``, each size is measured in a fresh process: the extractions are cut (first documents, in manifest
 order) or grown to that many claims, then a clean clustering is timed (CPU and wall seconds) and its memory
 measured as the peak resident set size above what the process held before clustering (the kernel's peak counter
-is reset just before); then one changed document and a run without change, each with the state the clean run
-left. Growing beyond the build: *replicas* of the documents whose non-seed entities are renamed per replica
+is reset just before; the extractions are held packed, as ``kg build`` holds them); then one changed document
+and a run without change, each with the state the clean run left. Growing beyond the build: *replicas* of the
+documents whose non-seed entities are renamed per replica
 (more labs, models and people over the same sentence templates, which is how ``bench/generate.py`` grows) and
 whose texts differ in every seventh word (so replicas are not near-duplicates of each other).
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import dataclasses
+import gc
 import json
 import os
 import shutil
@@ -42,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kg.build_work import PackedExtractions, pack  # noqa: E402
 from kg.clusters import cluster_claims  # noqa: E402
 from kg.iris import Iris  # noqa: E402
 from kg.records import Extraction, Ref  # noqa: E402
@@ -130,10 +133,15 @@ def _status(field_name: str) -> float:
 
 
 def measure_size(build: Path, claims: int) -> dict[str, object]:
-    """One point of the growth curve (run in its own process)."""
-    extractions = sized(load_extractions(build, claims), claims)
+    """One point of the growth curve (run in its own process). The extractions are held packed, as ``kg build``
+    holds them (``PackedExtractions``): what clustering keeps of them is then part of its measured memory."""
+    unpacked = sized(load_extractions(build, claims), claims)
+    n = sum(len(ex.claims) for ex in unpacked)
+    packed = [pack(ex) for ex in unpacked]
+    del unpacked
+    gc.collect()
+    extractions = PackedExtractions(packed)
     iris = Iris()
-    n = sum(len(ex.claims) for ex in extractions)
     work = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
     try:
         cache = work / "cache"
@@ -144,7 +152,7 @@ def measure_size(build: Path, claims: int) -> dict[str, object]:
         full_cpu, full_wall = time.process_time() - cpu, time.perf_counter() - wall
         peak = _status("VmHWM") - before
         middle = len(extractions) // 2
-        after = [*extractions[:middle], changed(extractions[middle]), *extractions[middle + 1 :]]
+        after = PackedExtractions([*packed[:middle], pack(changed(extractions[middle])), *packed[middle + 1 :]])
         cpu = time.process_time()
         cluster_claims(after, iris, cache_dir=cache)
         one_cpu = time.process_time() - cpu

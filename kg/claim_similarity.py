@@ -235,7 +235,7 @@ def similarity(a: ClaimFeatures, b: ClaimFeatures, weights: TermWeights, params:
     return min(score, 1.0)
 
 
-def _share_a_name(a: ClaimFeatures, b: ClaimFeatures) -> bool:
+def share_a_name(a: ClaimFeatures, b: ClaimFeatures) -> bool:
     """Do both claims name something in common (linked entities, else capitalised names in the text)?"""
     if a.entities and b.entities:
         return bool(a.entities & b.entities)
@@ -258,7 +258,7 @@ def decide(a: ClaimFeatures, b: ClaimFeatures, score: float, params: SimilarityP
         floor = p.negation_threshold if conflict == "negation" else p.contradiction_threshold
         # Different figures only contradict when both claims are about a named thing in common: "the model
         # was trained on 5 trillion tokens" and "… 12 trillion tokens" may well be about different models.
-        anchored = conflict == "negation" or _share_a_name(a, b)
+        anchored = conflict == "negation" or share_a_name(a, b)
         return Comparison(score, False, anchored and score >= floor, conflict)
     same = score >= p.merge_threshold
     return Comparison(score, same, False, "similar" if same else "dissimilar")

@@ -13,15 +13,16 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from kg.claim_similarity import ClaimFeatures
 from kg.claim_text import Quantity, quantities_conflict
+from kg.cluster_features import Kind
 
 Signature = tuple[frozenset[int], frozenset[Quantity]]
 
 
-def signature(f: ClaimFeatures) -> Signature | None:
+def signature(kind: Kind) -> Signature | None:
     """What a merge must check against the other side (years and figures), or None for neither."""
-    return (f.years, f.quantities) if f.years or f.quantities else None
+    quantities, years, _negated = kind
+    return (years, quantities) if years or quantities else None
 
 
 def _conflict(x: Signature, y: Signature) -> bool:

@@ -1,4 +1,4 @@
-"""Candidate pairs of claim units and their scores, for every unit at once (numpy), equal to ``compare`` bit for bit.
+"""Candidate pairs of claim units and their scores, for many units at once (numpy), equal to ``compare`` bit for bit.
 
 A *unit* is a distinct set of claim features (syndicated copies of a sentence are one unit). Two units are a
 candidate pair when they
@@ -11,37 +11,57 @@ candidate pair when they
 Both rules depend on nothing but the two units and the weights of their terms, and so does the score: with
 :class:`kg.claim_similarity.TermWeights` on a grid the sums are exact, so the score of a pair is the same float
 whether it was computed from one side or the other, in a clean build or an incremental one. Every candidate
-scoring at least ``floor`` is decided with :func:`kg.claim_similarity.decide` (conflicts, contradictions).
+scoring at least ``floor`` is decided as :func:`kg.claim_similarity.decide` decides (conflicts, contradictions).
 
-The per-unit work is a few numpy calls over the posting lists of its terms (no Python loop over candidates), so
-scoring all candidates costs about the sum of their posting lengths.
+Terms are integer ids; each unit's terms, its bonus pairs and the posting list of every term are flat numpy
+arrays with offsets (CSR). Units are scored in blocks: the postings of a block's terms are gathered into one
+array of (unit, candidate) keys and summed per key, so the cost is about the sum of the posting lengths with no
+Python work per unit or per candidate. The conflict rules (years, polarity, figures) depend only on each side's
+figures, years and polarity: they are decided once per distinct pair of those, not per candidate pair.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from kg.claim_similarity import ClaimFeatures, Comparison, SimilarityParams, TermWeights, decide
-from kg.claim_text import quantities_agree
+from kg.claim_similarity import ClaimFeatures, Comparison, SimilarityParams, TermWeights
+from kg.claim_text import quantities_agree, quantities_conflict
+from kg.cluster_features import FeatureTable, Kind, TableWeights, entity_terms
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+REASONS = ("similar", "dissimilar", "negation", "figures", "years")
+SIMILAR, DISSIMILAR, NEGATION, FIGURES, YEARS = range(5)
+BLOCK_ENTRIES = 1 << 18  # gathered postings per block (bounds the scorer's temporary arrays to about 20 MB)
 
 def bonus_pairs(feats: ClaimFeatures) -> list[str]:
     """The adjacent-term pairs that earn the pair bonus (pairs of two entities do not)."""
-    return sorted(p for p in feats.pairs if not (p.startswith("@") and "+@" in p))  # "a+b": parts never hold "+"
+    return sorted(p for p in feats.pairs if not _entity_pair(p))
+
+
+def _entity_pair(p: str) -> bool:
+    return p.startswith("@") and "+@" in p  # "a+b": parts never hold "+"
 
 
 def significant_figures(feats: ClaimFeatures) -> bool:
     """Could this claim's figures earn the agreeing-figures bonus (a unit, or 1,000 and more)?"""
     return any(q.unit or q.value >= 1000 for q in feats.quantities)
+
+
+def expand(starts: IntArray, lengths: IntArray) -> IntArray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without the loop."""
+    total = int(lengths.sum()) if len(lengths) else 0
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(starts - before, lengths) + np.arange(total, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -53,137 +73,271 @@ class Scored:
     result: Comparison
 
 
-class PairScorer:
-    """Scores the candidates of units against all units. ``units`` are indexed 0..n-1; ``single[u]`` is the index
-    of the one document stating unit ``u``, or -1 when several documents state it; ``scored``: the only units
-    that will be scored (posting lists are then built for their terms alone), None for all."""
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Candidates scoring at least the floor: ``src`` the unit they were scored from, ``other`` the candidate;
+    each pair's score and decision (``reason``: an index into :data:`REASONS`)."""
 
-    def __init__(self, units: Sequence[ClaimFeatures], single: Sequence[int], weights: TermWeights,
-                 params: SimilarityParams, max_postings: int, min_shared_terms: int,
-                 scored: Sequence[int] | None = None) -> None:
-        n = len(units)
-        self.units = units
+    src: IntArray
+    other: IntArray
+    score: FloatArray
+    same: BoolArray
+    contradicts: BoolArray
+    reason: npt.NDArray[np.int8]
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+
+def _sum(index: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    """Sum of ``weights`` per value of ``index`` (0..size-1), as floats."""
+    total: FloatArray = np.bincount(index, weights=weights, minlength=size).astype(np.float64, copy=False)
+    return total
+
+
+class PairScorer:
+    """Scores the candidates of units against all units. ``table`` holds the units 0..n-1; ``single[u]`` is the
+    index of the one document stating unit ``u``, or -1 when several documents state it."""
+
+    def __init__(self, table: FeatureTable, single: Sequence[int], weights: TableWeights,
+                 params: SimilarityParams, max_postings: int, min_shared_terms: int) -> None:
+        n = len(table)
+        self.n = n
+        self.table = table
         self.weights = weights
         self.params = params
         self.min_shared = min_shared_terms
         self.single: IntArray = np.asarray(single, dtype=np.int64).reshape(n)
-        chosen = range(n) if scored is None else scored
-        self._bonus: dict[int, list[str]] = {u: bonus_pairs(units[u]) for u in chosen}
-        wanted: set[str] | None = None
-        if scored is not None:
-            wanted = {t for u in scored for t in units[u].terms} | {p for u in scored for p in self._bonus[u]}
-        lists: dict[str, list[int]] = defaultdict(list)
-        pair_lists: dict[str, list[int]] = defaultdict(list)
-        for u, feats in enumerate(units):
-            for t in (feats.terms if wanted is None else feats.terms & wanted):
-                lists[t].append(u)
-            if wanted is None:
-                for p in self._bonus[u]:
-                    pair_lists[p].append(u)
-            else:
-                for p in feats.pairs & wanted:  # in wanted: a bonus pair (that is a property of the pair)
-                    pair_lists[p].append(u)
-        self.postings: dict[str, IntArray] = {}
-        self.members: dict[str, BoolArray] = {}  # stop terms: membership over all units
-        for table in (lists, pair_lists):
-            for t, found in table.items():
-                arr = np.asarray(found, dtype=np.int64)
-                if len(found) > max_postings:
-                    mask = np.zeros(n, dtype=np.bool_)
-                    mask[arr] = True
-                    self.members[t] = mask
-                else:
-                    self.postings[t] = arr
-        sq, lin = zip(*(weights.norms(f.terms) for f in units), strict=True) if n else ((), ())
-        self.sq: FloatArray = np.asarray(sq, dtype=np.float64)
-        self.lin: FloatArray = np.asarray(lin, dtype=np.float64)
-        self.entities: BoolArray = np.asarray([bool(f.entities) for f in units], dtype=np.bool_)
-        self.figures: BoolArray = np.asarray([significant_figures(f) for f in units], dtype=np.bool_)
+        # one id space: term ids, then V + the index of each distinct pair key
+        v = len(table.vocab.terms)
+        term_ent = entity_terms(table.vocab)
+        self.w: FloatArray = np.concatenate([weights.term_w, weights.pair_w])
+        self.ent: BoolArray = np.concatenate([term_ent, np.zeros(len(weights.pair_keys), dtype=np.bool_)])
+        self.t_off, self.t_ids = table.t_off, table.t_ids.astype(np.int64)
+        keys = table.p_keys
+        bonus = ~(term_ent[keys >> 32] & term_ent[keys & 0xFFFFFFFF])  # pairs of two entities earn no bonus
+        p_owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(table.p_off))
+        self.b_ids: IntArray = v + np.searchsorted(weights.pair_keys, keys[bonus])
+        self.b_off: IntArray = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(p_owner[bonus], minlength=n), out=self.b_off[1:])
+        del keys, bonus, p_owner
+        t_owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.t_off))
+        b_owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.b_off))
+        size = len(self.w)
+        self.stop: BoolArray = np.concatenate([weights.term_df, weights.pair_df]) > max_postings
+        # posting lists of the non-stop terms and bonus pairs (units ascending in each)
+        occ_ids = np.concatenate([self.t_ids, self.b_ids])
+        occ_units = np.concatenate([t_owner, b_owner])
+        live = ~self.stop[occ_ids]
+        order = np.lexsort((occ_units[live], occ_ids[live]))
+        self.p_units: IntArray = occ_units[live][order]
+        self.p_off: IntArray = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(occ_ids[live], minlength=size), out=self.p_off[1:])
+        # stop terms and stop bonus pairs: each unit's, and one sorted key (id * n + unit) per holder
+        self.st_off, self.st_ids = self._stop_rows(self.t_off, self.t_ids)
+        self.sb_off, self.sb_ids = self._stop_rows(self.b_off, self.b_ids)
+        held = ~live
+        self.stop_keys: IntArray = np.sort(occ_ids[held] * n + occ_units[held])
+        del occ_ids, occ_units, live, held, order, b_owner
+        term_w = self.w[self.t_ids]
+        self.sq: FloatArray = _sum(t_owner, term_w * term_w, n)
+        self.lin: FloatArray = _sum(t_owner, term_w, n)
+        self.entities: BoolArray = _sum(t_owner, self.ent[self.t_ids].astype(np.float64), n) > 0
+        self.kinds: list[Kind] = table.vocab.kinds.items
+        kind_figures = np.asarray([any(q.unit or q.value >= 1000 for q in k[0]) for k in self.kinds], dtype=np.bool_)
+        self.kind: IntArray = table.kind.astype(np.int64)
+        self.figures: BoolArray = kind_figures[self.kind] if len(self.kind) else np.zeros(0, dtype=np.bool_)
+        self._verdicts: dict[tuple[int, int], tuple[int, bool]] = {}
+        self._named: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # entities and names of a unit
         self.shorter_floor = params.min_terms * weights.mean
         self.one_minus_share = 1 - params.cosine_share
         self.floor = min(params.merge_threshold, params.contradiction_threshold, params.negation_threshold)
 
-    def _gather(self, keys: Sequence[str]) -> tuple[IntArray, FloatArray, FloatArray]:
-        """Concatenated postings of ``keys`` (non-stop ones), each entry with its key's weight and entity flag."""
-        arrays = [self.postings[k] for k in keys if k in self.postings]
-        if not arrays:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(0), np.zeros(0)
-        found = [k for k in keys if k in self.postings]
-        lengths = [len(a) for a in arrays]
-        ids = np.concatenate(arrays)
-        w = np.repeat(np.asarray([self.weights(k) for k in found], dtype=np.float64), lengths)
-        ent = np.repeat(np.asarray([k.startswith("@") for k in found], dtype=np.float64), lengths)
-        return ids, w, ent
+    @classmethod
+    def of_features(cls, units: Sequence[ClaimFeatures], single: Sequence[int], weights: TermWeights,
+                    params: SimilarityParams, max_postings: int, min_shared_terms: int) -> PairScorer:
+        """A scorer of these features with these weights (fitted elsewhere)."""
+        table = FeatureTable.of(units)
+        return cls(table, single, TableWeights.of(table, weights), params, max_postings, min_shared_terms)
+
+    def _stop_rows(self, off: IntArray, ids: IntArray) -> tuple[IntArray, IntArray]:
+        held = self.stop[ids]
+        owner = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(off))
+        rows = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[held], minlength=self.n), out=rows[1:])
+        return rows, ids[held]
+
+    # --- scoring ----------------------------------------------------------------------------------------------
 
     def scores(self, u: int, *, only_after: bool) -> Iterator[Scored]:
         """Candidates of unit ``u`` scoring at least the floor (``only_after``: only units with a larger index)."""
-        feats = self.units[u]
-        terms = sorted(feats.terms)
-        ids, w, ent = self._gather(terms)
-        if not len(ids):
-            return
-        cand, inv = np.unique(ids, return_inverse=True)
-        count = np.bincount(inv, minlength=len(cand))
-        lin = np.bincount(inv, weights=w, minlength=len(cand))
-        sq = np.bincount(inv, weights=w * w, minlength=len(cand))
-        shared_ent = np.bincount(inv, weights=ent, minlength=len(cand))
-        keep = (count >= self.min_shared) & (cand != u)
-        if only_after:
-            keep &= cand > u
-        if self.single[u] >= 0:
-            keep &= self.single[cand] != self.single[u]
-        if not keep.any():
-            return
-        cand, lin, sq, shared_ent = cand[keep], lin[keep], sq[keep], shared_ent[keep]
-        for t in terms:
-            mask = self.members.get(t)
-            if mask is not None:
-                has = mask[cand]
-                weight = self.weights(t)
-                lin = lin + weight * has
-                sq = sq + (weight * weight) * has
-                if t.startswith("@"):
-                    shared_ent = shared_ent + has
-        bonus = np.zeros(len(cand), dtype=np.float64)
-        pairs = self._bonus[u]
-        pids, pw, _ = self._gather(pairs)
-        if len(pids):
-            pos = np.searchsorted(cand, pids)
-            pos[pos == len(cand)] = 0
-            hit = cand[pos] == pids
-            np.add.at(bonus, pos[hit], pw[hit])
-        for p in pairs:
-            mask = self.members.get(p)
-            if mask is not None:
-                bonus = bonus + self.weights(p) * mask[cand]
-        score = self._combine(u, cand, lin, sq, shared_ent, bonus)
-        for i in np.flatnonzero(score + self.params.agreeing_figures_bonus >= self.floor):
-            v = int(cand[i])
-            a, b = (u, v) if u < v else (v, u)
-            value = float(score[i])
-            if self.figures[u] and self.figures[v] and quantities_agree(
-                    self.units[a].quantities, self.units[b].quantities, significant=True):
-                value = min(value + self.params.agreeing_figures_bonus, 1.0)
-            else:
-                value = min(value, 1.0)
-            if value >= self.floor:
-                yield Scored(a, b, decide(self.units[a], self.units[b], value, self.params))
+        found = self.score(np.asarray([u], dtype=np.int64), only_after=only_after)
+        for i in range(len(found)):
+            a, b = sorted((int(found.src[i]), int(found.other[i])))
+            yield Scored(a, b, Comparison(float(found.score[i]), bool(found.same[i]), bool(found.contradicts[i]),
+                                          REASONS[int(found.reason[i])]))
 
-    def _combine(self, u: int, cand: IntArray, lin: FloatArray, sq: FloatArray, shared_ent: FloatArray,
+    def score(self, us: IntArray, *, only_after: bool) -> ScoredPairs:
+        """Candidates of the units ``us`` scoring at least the floor (``only_after``: only candidates with a
+        larger index than the unit scored)."""
+        us = np.asarray(us, dtype=np.int64)
+        # the postings each unit gathers: cut the units into blocks of about BLOCK_ENTRIES
+        starts, ends = self.t_off[us], self.t_off[us + 1]
+        occ = self.t_ids[expand(starts, ends - starts)]
+        sizes = np.where(self.stop[occ], 0, self.p_off[occ + 1] - self.p_off[occ])
+        owner = np.repeat(np.arange(len(us), dtype=np.int64), ends - starts)
+        per_unit = _sum(owner, sizes.astype(np.float64), len(us)).astype(np.int64)
+        first = (np.cumsum(per_unit) - per_unit) // BLOCK_ENTRIES
+        bounds = [0, *(np.flatnonzero(np.diff(first)) + 1).tolist(), len(us)]
+        parts = [self._block(us[lo:hi], only_after) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return ScoredPairs(empty, empty, np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.bool_),
+                               np.zeros(0, dtype=np.int8))
+        if len(parts) == 1:
+            return parts[0]
+        return ScoredPairs(np.concatenate([x.src for x in parts]), np.concatenate([x.other for x in parts]),
+                           np.concatenate([x.score for x in parts]), np.concatenate([x.same for x in parts]),
+                           np.concatenate([x.contradicts for x in parts]), np.concatenate([x.reason for x in parts]))
+
+    def _gather(self, block: IntArray, off: IntArray, ids: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+        """Postings of the non-stop ids of each unit of ``block``: (local owner, candidate, id) per entry."""
+        starts, ends = off[block], off[block + 1]
+        pos = expand(starts, ends - starts)
+        owner = np.repeat(np.arange(len(block), dtype=np.int64), ends - starts)
+        found = ids[pos]
+        live = ~self.stop[found]
+        owner, found = owner[live], found[live]
+        lengths = self.p_off[found + 1] - self.p_off[found]
+        cand = self.p_units[expand(self.p_off[found], lengths)]
+        return np.repeat(owner, lengths), cand, np.repeat(found, lengths)
+
+    def _stop_hits(self, cu: IntArray, cv: IntArray, off: IntArray, ids: IntArray) -> tuple[IntArray, IntArray]:
+        """For candidate pairs (cu, cv): (pair index, id) of every stop id of ``cu`` that ``cv`` holds too."""
+        lengths = off[cu + 1] - off[cu]
+        pair = np.repeat(np.arange(len(cu), dtype=np.int64), lengths)
+        sid = ids[expand(off[cu], lengths)]
+        if not len(sid):
+            return pair, sid
+        query = sid * self.n + cv[pair]
+        at = np.searchsorted(self.stop_keys, query)
+        at[at == len(self.stop_keys)] = 0
+        hit = self.stop_keys[at] == query if len(self.stop_keys) else np.zeros(len(query), dtype=np.bool_)
+        return pair[hit], sid[hit]
+
+    def _block(self, block: IntArray, only_after: bool) -> ScoredPairs:
+        n = self.n
+        owner, cand, tid = self._gather(block, self.t_off, self.t_ids)
+        src = block[owner]
+        keep = cand != src
+        if only_after:
+            keep &= cand > src
+        single = self.single[src]
+        keep &= (single < 0) | (self.single[cand] != single)
+        key = owner[keep] * n + cand[keep]
+        wt = self.w[tid[keep]]
+        ent = self.ent[tid[keep]].astype(np.float64)
+        keys, inv, count = np.unique(key, return_inverse=True, return_counts=True)
+        m = len(keys)
+        lin = _sum(inv, wt, m)
+        sq = _sum(inv, wt * wt, m)
+        shared_ent = _sum(inv, ent, m)
+        ok = count >= self.min_shared
+        keys, lin, sq, shared_ent = keys[ok], lin[ok], sq[ok], shared_ent[ok]
+        cu, cv = block[keys // n], keys % n
+        m = len(keys)
+        pair, sid = self._stop_hits(cu, cv, self.st_off, self.st_ids)
+        if len(pair):
+            sw = self.w[sid]
+            lin = lin + _sum(pair, sw, m)
+            sq = sq + _sum(pair, sw * sw, m)
+            shared_ent = shared_ent + _sum(pair, self.ent[sid].astype(np.float64), m)
+        bonus = np.zeros(m, dtype=np.float64)
+        b_owner, b_cand, b_id = self._gather(block, self.b_off, self.b_ids)
+        if len(b_owner) and m:
+            query = b_owner * n + b_cand
+            at = np.searchsorted(keys, query)
+            at[at == m] = 0
+            hit = keys[at] == query
+            bonus += _sum(at[hit], self.w[b_id[hit]], m)
+        pair, sid = self._stop_hits(cu, cv, self.sb_off, self.sb_ids)
+        if len(pair):
+            bonus = bonus + _sum(pair, self.w[sid], m)
+        score = self._combine(cu, cv, lin, sq, shared_ent, bonus)
+        p = self.params
+        near = score + p.agreeing_figures_bonus >= self.floor
+        cu, cv, score = cu[near], cv[near], score[near]
+        a, b = np.minimum(cu, cv), np.maximum(cu, cv)
+        agree, verdict = self._decide_kinds(a, b)
+        value = np.where(agree, np.minimum(score + p.agreeing_figures_bonus, 1.0), np.minimum(score, 1.0))
+        above = value >= self.floor
+        cu, cv, a, b, value, verdict = cu[above], cv[above], a[above], b[above], value[above], verdict[above]
+        reason = np.where(verdict == SIMILAR, np.where(value >= p.merge_threshold, SIMILAR, DISSIMILAR), verdict)
+        same = reason == SIMILAR
+        contradicts = ((reason == NEGATION) & (value >= p.negation_threshold)) | (
+            (reason == FIGURES) & (value >= p.contradiction_threshold))
+        for i in np.flatnonzero(contradicts & (reason == FIGURES)).tolist():
+            # different figures only contradict when both claims are about a named thing in common
+            contradicts[i] = self._share_a_name(int(a[i]), int(b[i]))
+        return ScoredPairs(cu, cv, value, same, contradicts, reason.astype(np.int8))
+
+    def _names(self, u: int) -> tuple[frozenset[str], frozenset[str]]:
+        found = self._named.get(u)
+        if found is None:
+            found = self._named[u] = (self.table.entities(u), self.table.names(u))
+        return found
+
+    def _share_a_name(self, a: int, b: int) -> bool:
+        """:func:`kg.claim_similarity.share_a_name` of two units."""
+        (ea, na), (eb, nb) = self._names(a), self._names(b)
+        if ea and eb:
+            return bool(ea & eb)
+        return bool(na & nb)
+
+    def _decide_kinds(self, a: IntArray, b: IntArray) -> tuple[BoolArray, IntArray]:
+        """Per pair: do the figures earn the agreeing bonus, and the conflict found (SIMILAR for none); decided
+        once per distinct pair of (figures, years, polarity)."""
+        ka, kb = self.kind[a], self.kind[b]
+        nk = len(self.kinds)
+        codes, inv = np.unique(ka * nk + kb, return_inverse=True)
+        agree = np.zeros(len(codes), dtype=np.bool_)
+        verdict = np.zeros(len(codes), dtype=np.int64)
+        for k, code in enumerate(codes.tolist()):
+            x, y = divmod(code, nk)
+            found = self._verdicts.get((x, y))
+            if found is None:
+                found = self._verdicts[(x, y)] = _verdict(self.kinds[x], self.kinds[y])
+            verdict[k], agree[k] = found
+        bonus = agree[inv].reshape(len(a)) & self.figures[a] & self.figures[b]
+        return bonus, verdict[inv].reshape(len(a))
+
+    def _combine(self, cu: IntArray, cv: IntArray, lin: FloatArray, sq: FloatArray, shared_ent: FloatArray,
                  bonus: FloatArray) -> FloatArray:
         """``similarity`` without the figures bonus and the cap, in the same order of float operations."""
         p = self.params
-        cosine = sq / np.sqrt(self.sq[u] * self.sq[cand])
-        shorter = np.maximum(np.minimum(self.lin[u], self.lin[cand]), self.shorter_floor)
+        cosine = sq / np.sqrt(self.sq[cu] * self.sq[cv])
+        shorter = np.maximum(np.minimum(self.lin[cu], self.lin[cv]), self.shorter_floor)
         overlap = np.minimum(lin / shorter, 1.0)
         score = p.cosine_share * cosine + self.one_minus_share * overlap
         has_bonus = bonus > 0
         if has_bonus.any():
             extra = np.minimum(p.pair_bonus * bonus / self.weights.unseen, p.pair_bonus_cap)
             score = np.where(has_bonus, score + extra, score)
-        if self.entities[u]:
-            disjoint = self.entities[cand] & (shared_ent == 0)
-            score = np.where(disjoint, score * p.disjoint_entities_factor, score)
+        disjoint = self.entities[cu] & self.entities[cv] & (shared_ent == 0)
+        score = np.where(disjoint, score * p.disjoint_entities_factor, score)
         result: FloatArray = score
         return result
+
+
+def _verdict(x: Kind, y: Kind) -> tuple[int, bool]:
+    """:func:`kg.claim_similarity.decide`'s conflict for claims with these figures, years and polarities, and
+    whether their figures agree (the bonus, before the significance test of each side)."""
+    (qa, ya, na), (qb, yb, nb) = x, y
+    agree = quantities_agree(qa, qb, significant=True)
+    if ya and yb and not ya & yb:
+        return YEARS, agree
+    if na != nb:
+        return NEGATION, agree
+    if quantities_conflict(qa, qb):
+        return FIGURES, agree
+    return SIMILAR, agree

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from kg.claim_similarity import ClaimFeatures, SimilarityParams, TermWeights
+from kg.claim_similarity import SimilarityParams
+from kg.cluster_features import FeatureTable, TableWeights
 from kg.cluster_link import agglomerate, signature
 from kg.cluster_scoring import PairScorer
 from kg.cluster_state import ClusterState
@@ -35,7 +36,7 @@ FloatArray = npt.NDArray[np.float64]
 @dataclass
 class Units:
     ids: list[str]  # unit ids, sorted
-    features: list[ClaimFeatures]
+    table: FeatureTable  # the features of each unit
     docs: list[Counter[str]]  # document id -> claims of the unit it states
     claims: list[list[int]]  # claim item indices of each unit
     of_item: list[int]  # claim item -> unit
@@ -55,11 +56,6 @@ class Update:
     reclustered: int = 0  # units whose component was clustered again
 
 
-def _pairs(rows: list[tuple[int, int]] | IntArray) -> IntArray:
-    arr = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
-    return arr
-
-
 def _sorted(edges: IntArray, *columns: FloatArray) -> tuple[IntArray, list[FloatArray]]:
     if not len(edges):
         return edges, list(columns)
@@ -67,12 +63,14 @@ def _sorted(edges: IntArray, *columns: FloatArray) -> tuple[IntArray, list[Float
     return edges[order], [c[order] for c in columns]
 
 
-def update(old: ClusterState, units: Units, terms: dict[str, float], weights: TermWeights,
+def update(old: ClusterState, units: Units, weights: TableWeights, term_signed: FloatArray, pair_signed: FloatArray,
            similarity: SimilarityParams, max_postings: int, min_shared_terms: int) -> Update:
+    """``term_signed``/``pair_signed``: the weight of every term id and pair key (``weights.pair_keys``), negative
+    for stop terms, NaN for terms no unit holds (see ``TableWeights.signed``)."""
     n = len(units.ids)
     reuse = bool(old.units) and old.weights_global == [weights.unseen, weights.mean]
     old_index = {u: i for i, u in enumerate(old.units)} if reuse else {}
-    changed = {t for t in terms.keys() | old.terms.keys() if terms.get(t) != old.terms.get(t)} if reuse else set()
+    touched = _changed_terms(old, units.table, weights, term_signed, pair_signed) if reuse else np.zeros(n, bool)
 
     dirty = np.ones(n, dtype=np.bool_)
     to_new = np.full(len(old.units), -1, dtype=np.int64)
@@ -81,17 +79,15 @@ def update(old: ClusterState, units: Units, terms: dict[str, float], weights: Te
         if o is None:
             continue
         to_new[o] = i
-        f = units.features[i]
-        dirty[i] = (old.unit_docs[o] != units.docs_key[i]
-                    or not (changed.isdisjoint(f.terms) and changed.isdisjoint(f.pairs)))
+        dirty[i] = old.unit_docs[o] != units.docs_key[i] or bool(touched[i])
 
     # edges and contradictions: kept between clean units, found again for dirty ones
     kept_old = np.zeros(len(old.units), dtype=np.bool_)
     if reuse:
         kept_old = (to_new >= 0) & ~dirty[np.maximum(to_new, 0)]
-    edge_rows: list[IntArray] = []
-    score_rows: list[FloatArray] = []
-    contra_rows: list[IntArray] = []
+    edge_rows: list[IntArray] = [np.zeros((0, 2), dtype=np.int64)]
+    score_rows: list[FloatArray] = [np.zeros(0, dtype=np.float64)]
+    contra_rows: list[IntArray] = [np.zeros((0, 2), dtype=np.int64)]
     if reuse and len(old.edges):
         keep = kept_old[old.edges[:, 0]] & kept_old[old.edges[:, 1]]
         edge_rows.append(to_new[old.edges[keep]])
@@ -102,26 +98,22 @@ def update(old: ClusterState, units: Units, terms: dict[str, float], weights: Te
     doc_index: dict[str, int] = {}
     single = [doc_index.setdefault(next(iter(d)), len(doc_index)) if len(d) == 1 else -1 for d in units.docs]
     all_dirty = bool(dirty.all())
-    to_score = np.flatnonzero(dirty).tolist()
-    scorer = PairScorer(units.features, single, weights, similarity, max_postings, min_shared_terms,
-                        None if all_dirty else to_score) if to_score else None
-    new_edges: list[tuple[int, int]] = []
-    new_scores: list[float] = []
-    new_contra: list[tuple[int, int]] = []
-    for u in to_score:
-        assert scorer is not None
-        for s in scorer.scores(u, only_after=all_dirty):
-            other = s.b if s.a == u else s.a
-            if not all_dirty and dirty[other] and other < u:
-                continue  # found from the other side
-            if s.result.same:
-                new_edges.append((s.a, s.b))
-                new_scores.append(s.result.score)
-            elif s.result.contradicts:
-                new_contra.append((s.a, s.b))
-    edge_rows.append(_pairs(new_edges))
-    score_rows.append(np.asarray(new_scores, dtype=np.float64))
-    contra_rows.append(_pairs(new_contra))
+    to_score = np.flatnonzero(dirty)
+    if len(to_score):
+        scorer = PairScorer(units.table, single, weights, similarity, max_postings, min_shared_terms)
+        found = scorer.score(to_score, only_after=all_dirty)
+        del scorer
+        keep = found.same | found.contradicts
+        if not all_dirty:  # a pair of two dirty units is found from both sides: keep it once
+            keep &= ~(dirty[found.other] & (found.other < found.src))
+        a = np.minimum(found.src, found.other)[keep]
+        b = np.maximum(found.src, found.other)[keep]
+        same = found.same[keep]
+        edge_rows.append(np.stack([a[same], b[same]], axis=1))
+        score_rows.append(found.score[keep][same])
+        contra = found.contradicts[keep]
+        contra_rows.append(np.stack([a[contra], b[contra]], axis=1))
+        del found
     edges, (scores,) = _sorted(np.concatenate(edge_rows), np.concatenate(score_rows))
     contradictions, _ = _sorted(np.concatenate(contra_rows))
 
@@ -145,7 +137,7 @@ def update(old: ClusterState, units: Units, terms: dict[str, float], weights: Te
     for comp, (local_edges, local_scores) in zip(comps, _edges_by_component(comps, n, region, edges, scores),
                                                  strict=True):
         inside = [(a, b, sc) for (a, b), sc in zip(local_edges, local_scores, strict=True)]
-        parts = agglomerate([units.docs[u] for u in comp], inside, [signature(units.features[u]) for u in comp],
+        parts = agglomerate([units.docs[u] for u in comp], inside, [signature(units.table.kind_of(u)) for u in comp],
                             similarity.merge_threshold)
         for part in parts:
             members = [comp[k] for k in part]
@@ -156,6 +148,26 @@ def update(old: ClusterState, units: Units, terms: dict[str, float], weights: Te
     groups.sort()
     return Update(groups, edges, scores, contradictions, component, cluster, dirty=int(dirty.sum()),
                   reclustered=int(region.sum()))
+
+
+def _changed_terms(old: ClusterState, table: FeatureTable, weights: TableWeights, term_signed: FloatArray,
+                   pair_signed: FloatArray) -> np.ndarray:
+    """Units holding a term or pair whose weight or stop status differs from the previous build's (term ids
+    agree: this build's vocabulary extends the previous one)."""
+    n = len(table)
+    before = np.full(len(term_signed), np.nan)
+    known = min(len(old.term_weights), len(term_signed))
+    before[:known] = old.term_weights[:known]
+    same = (before == term_signed) | (np.isnan(before) & np.isnan(term_signed))
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(table.t_off))
+    hit = np.bincount(owner[~same[table.t_ids]], minlength=n) > 0
+    common, at_old, at_new = np.intersect1d(old.pair_keys, weights.pair_keys, assume_unique=True,
+                                            return_indices=True)
+    changed = np.union1d(np.setxor1d(old.pair_keys, weights.pair_keys, assume_unique=True),
+                         common[old.pair_weights[at_old] != pair_signed[at_new]])
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(table.p_off))
+    hit |= np.bincount(owner[np.isin(table.p_keys, changed)], minlength=n) > 0
+    return hit
 
 
 def _edges_by_component(comps: Sequence[Sequence[int]], n: int, region: np.ndarray, edges: IntArray,

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import zlib
+from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -34,14 +36,15 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from kg.claim_similarity import ClaimFeatures, SimilarityParams, TermWeights, claim_features
+from kg.claim_similarity import SimilarityParams, claim_features
 from kg.claim_text import LEXICON_FILE
+from kg.cluster_features import FeatureRows, FeatureTable, TableWeights
 from kg.cluster_state import (
     FEATURES_VERSION,
     STATE_FORMAT,
     ClusterState,
-    Interner,
     docs_digest,
     features_line,
     load_state,
@@ -57,6 +60,9 @@ CLUSTER_DIR = "clusters"
 METHOD_VERSION = "2"  # bump when the same units and weights could give other clusters
 
 
+IntArray = npt.NDArray[np.int64]
+
+
 @dataclass(frozen=True)
 class ClusterParams:
     similarity: SimilarityParams = field(default_factory=SimilarityParams)
@@ -66,45 +72,55 @@ class ClusterParams:
 
 
 @dataclass(frozen=True)
-class ClaimItem:
-    """A claim with its document, the names of whom it credits (for independence) and a digest of what its
-    features are computed from."""
+class DocumentInfo:
+    """What clustering keeps of a document: its IRI, a digest of what ``independence`` reads, and those fields
+    (the text compressed: it is only read for the clusters whose independent sources are counted again)."""
 
-    claim: Claim
-    document: Document
-    credits: tuple[str, ...]
-    spans: tuple[tuple[int, int, str], ...]
-    key: str
+    id: str
+    iri: str
+    digest: str
+    packed_text: bytes
+    title: str | None
+    publisher: str | None
+    url: str | None
+    date: str | None
+
+    @classmethod
+    def of(cls, doc: Document, iris: Iris) -> DocumentInfo:
+        blob = repr((doc.text, doc.title, doc.publisher, doc.url, doc.date))
+        digest = hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()
+        return cls(doc.id, iris.document(doc.id), digest, zlib.compress(doc.text.encode("utf-8", "surrogatepass"), 1),
+                   doc.title, doc.publisher, doc.url, doc.date)
+
+    @property
+    def text(self) -> str:
+        return zlib.decompress(self.packed_text).decode("utf-8", "surrogatepass")
 
 
-def claim_items(extractions: Sequence[Extraction]) -> list[ClaimItem]:
-    """Every claim of every extraction, sorted by claim IRI."""
-    items: list[ClaimItem] = []
-    keys: dict[tuple[str, tuple[tuple[int, int, str], ...], tuple[str, ...], bool],
-               tuple[str, tuple[tuple[int, int, str], ...]]] = {}
-    for ex in extractions:
-        names: dict[str, tuple[str, ...]] = {e.id: (e.name, *e.aliases) for e in ex.entities}
-        mentions = sorted((m.start, m.end, e.id) for e in ex.entities for m in e.mentions)
-        starts = [m[0] for m in mentions]
-        for claim in ex.claims:
-            spans = tuple((s - claim.start, e - claim.start, iri)
-                          for s, e, iri in mentions[bisect_left(starts, claim.start):bisect_left(starts, claim.end)]
-                          if e <= claim.end)
-            credits: list[str] = []
-            for ref in (claim.reported_by, claim.attributed_to):
-                if ref is not None:
-                    credits.extend((ref.name, *names.get(ref.id, ())))
-            about = tuple(sorted(claim.about))
-            negated = claim.modality == "negated"
-            found = keys.get((claim.text, spans, about, negated))
-            if found is None:  # a repeated sentence is hashed once, and its spans kept once
-                blob = repr((claim.text, spans, list(about), negated))
-                found = keys[(claim.text, spans, about, negated)] = (
-                    hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24], spans)
-            key, spans = found
-            items.append(ClaimItem(claim, ex.document, tuple(dict.fromkeys(credits)), spans, key))
-    items.sort(key=lambda it: it.claim.id)
-    return items
+@dataclass
+class ClaimTable:
+    """Every claim of the build as columns, sorted by claim IRI: its IRI, document, input (claims with equal
+    input digests share one: its text and unit) and the names of whom it credits (for independence). Claims and
+    documents are not kept as objects: a build holds every claim at once here."""
+
+    ids: list[str]
+    doc: IntArray  # claim -> index into ``docs``
+    input: IntArray  # claim -> index into ``texts`` / ``input_unit``
+    credits: list[tuple[str, ...]]  # equal tuples are one object
+    texts: list[str]  # per distinct input
+    input_keys: list[str]  # per distinct input: its digest
+    docs: list[DocumentInfo]
+
+
+def _spans(ex: Extraction) -> tuple[list[int], list[tuple[int, int, str]]]:
+    mentions = sorted((m.start, m.end, e.id) for e in ex.entities for m in e.mentions)
+    return [m[0] for m in mentions], mentions
+
+
+def input_key(claim: Claim, spans: tuple[tuple[int, int, str], ...]) -> str:
+    """A digest of everything a claim's features are computed from."""
+    blob = repr((claim.text, spans, sorted(claim.about), claim.modality == "negated"))
+    return hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def state_signature(params: ClusterParams) -> str:
@@ -113,41 +129,86 @@ def state_signature(params: ClusterParams) -> str:
     return hashlib.sha1(repr((STATE_FORMAT, FEATURES_VERSION, METHOD_VERSION, params)).encode() + lexicon).hexdigest()
 
 
-def _units(items: Sequence[ClaimItem], old: ClusterState,
-           interner: Interner) -> tuple[Units, dict[str, str], dict[str, str]]:
-    """The units of the claims (features of unchanged claims from the state); also claim key -> unit id, and
-    unit id -> features line."""
-    feats: dict[str, ClaimFeatures] = {}
-    lines: dict[str, str] = {}
-    claim_units: dict[str, str] = {}
-    item_unit: list[str] = []
-    for it in items:
-        uid = claim_units.get(it.key)  # the same input seen in this build (a repeated sentence): analysed once
-        if uid is None:
-            uid = old.claims.get(it.key)
-            if uid is not None and uid in old.features:
-                if uid not in feats:
-                    feats[uid], lines[uid] = old.features[uid], old.lines[uid]
-            else:
-                f = claim_features(it.claim.text, entity_spans=it.spans, about=it.claim.about,
-                                   negated=it.claim.modality == "negated")
-                line = features_line(f)
-                uid = unit_id(line)
-                if uid not in feats:
-                    feats[uid] = interner.features(f)
-                lines.setdefault(uid, line)
-            claim_units[it.key] = uid
-        item_unit.append(uid)
-    ids = sorted(feats)
-    index = {u: i for i, u in enumerate(ids)}
+def _collect(extractions: Sequence[Extraction], old: ClusterState,
+             iris: Iris) -> tuple[ClaimTable, Units, dict[str, int]]:
+    """One pass over the extractions: the claim table and the units (features of unchanged claims from the
+    state); also each distinct claim input's unit. A claim's entity spans are only held while its features are
+    computed, and features are kept as ids (``kg.cluster_features``)."""
+    ids: list[str] = []
+    doc = array("i")
+    inputs = array("i")
+    credits: list[tuple[str, ...]] = []
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    seen: dict[str, int] = {}  # input digest -> its index (a repeated sentence is analysed once)
+    texts: list[str] = []
+    keys: list[str] = []
+    input_unit: list[str] = []
+    n_old = len(old.table) if old.table is not None else 0
+    fresh = FeatureRows(old.vocab)
+    rows: dict[str, int] = {}  # unit id -> its row: in the state's table (< n_old), else n_old + row in ``fresh``
+    docs: list[DocumentInfo] = []
+    for d, ex in enumerate(extractions):
+        docs.append(DocumentInfo.of(ex.document, iris))
+        names: dict[str, tuple[str, ...]] = {e.id: (e.name, *e.aliases) for e in ex.entities}
+        starts, mentions = _spans(ex)
+        for claim in ex.claims:
+            spans = tuple((s - claim.start, e - claim.start, iri)
+                          for s, e, iri in mentions[bisect_left(starts, claim.start):bisect_left(starts, claim.end)]
+                          if e <= claim.end)
+            named: list[str] = []
+            for ref in (claim.reported_by, claim.attributed_to):
+                if ref is not None:
+                    named.extend((ref.name, *names.get(ref.id, ())))
+            credit = tuple(dict.fromkeys(named))
+            key = input_key(claim, spans)
+            k = seen.get(key)
+            if k is None:
+                k = seen[key] = len(keys)
+                keys.append(key)
+                texts.append(claim.text)
+                o = old.claims.get(key) if n_old else None
+                if o is not None:
+                    uid = old.units[o]
+                    rows.setdefault(uid, o)
+                else:
+                    f = claim_features(claim.text, entity_spans=spans, about=claim.about,
+                                       negated=claim.modality == "negated")
+                    uid = unit_id(features_line(f))
+                    if uid not in rows:
+                        rows[uid] = n_old + fresh.add(f)
+                input_unit.append(uid)
+            ids.append(claim.id)
+            doc.append(d)
+            inputs.append(k)
+            credits.append(shared.setdefault(credit, credit))
+    del seen, shared
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    table = ClaimTable([ids[i] for i in order], np.frombuffer(doc, dtype=np.int32).astype(np.int64)[order],
+                       np.frombuffer(inputs, dtype=np.int32).astype(np.int64)[order], [credits[i] for i in order],
+                       texts, keys, docs)
+    del ids, doc, inputs, credits
+    unit_ids = sorted(rows)
+    pool = FeatureTable.concat(old.table, fresh.table()) if old.table is not None else fresh.table()
+    features = pool.take(np.asarray([rows[u] for u in unit_ids], dtype=np.int64))
+    del pool, fresh, rows
+    index = {u: i for i, u in enumerate(unit_ids)}
+    of_input = [index[u] for u in input_unit]
+    del index, input_unit
+    return table, _units(table, unit_ids, features, of_input), dict(zip(keys, of_input, strict=True))
+
+
+def _units(table: ClaimTable, ids: list[str], features: FeatureTable, of_input: list[int]) -> Units:
+    """The units (sorted by unit id) with their documents and claims."""
+    of_item = np.asarray(of_input, dtype=np.int64)[table.input] if len(table.input) else np.zeros(0, dtype=np.int64)
     docs: list[Counter[str]] = [Counter() for _ in ids]
-    claims: list[list[int]] = [[] for _ in ids]
-    of_item = [index[u] for u in item_unit]
-    for i, u in enumerate(of_item):
-        docs[u][items[i].document.id] += 1
-        claims[u].append(i)
-    units = Units(ids, [feats[u] for u in ids], docs, claims, of_item, [docs_digest(d) for d in docs])
-    return units, claim_units, lines
+    doc_ids = [d.id for d in table.docs]
+    for u, d in zip(of_item.tolist(), table.doc.tolist(), strict=True):
+        docs[u][doc_ids[d]] += 1
+    order = np.argsort(of_item, kind="stable")
+    bounds = np.searchsorted(of_item[order], np.arange(len(ids) + 1))
+    flat = order.tolist()
+    claims = [flat[bounds[u]:bounds[u + 1]] for u in range(len(ids))]
+    return Units(ids, features, docs, claims, of_item.tolist(), [docs_digest(d) for d in docs])
 
 
 def cluster_claims(
@@ -173,31 +234,28 @@ def cluster_claims(
 def _cluster_claims(extractions: Sequence[Extraction], iris: Iris, params: ClusterParams | None,
                     cache_dir: Path | None) -> list[ClaimCluster]:
     p = params or ClusterParams()
-    interner = Interner()
-    old = load_state(cache_dir, state_signature(p), interner)
-    items = claim_items(extractions)
-    units, claim_units, lines = _units(items, old, interner)
-    df: Counter[str] = Counter()
-    for f in units.features:
-        df.update(f.terms)
-        df.update(f.pairs)
-    weights = TermWeights.from_counts(df, len(units.ids))
-    terms = {t: (weights(t) if c <= p.max_postings else -weights(t)) for t, c in df.items()}
-    result = update(old, units, terms, weights, p.similarity, p.max_postings, p.min_shared_terms)
-    clusters = _records(items, units, result.groups, result.edges, result.scores, result.contradictions, iris,
-                        p, old.independent, result.independent)
+    old = load_state(cache_dir, state_signature(p))
+    table, units, claim_units = _collect(extractions, old, iris)
+    weights = TableWeights.fit(units.table)
+    term_signed, pair_signed = weights.signed(p.max_postings)
+    result = update(old, units, weights, term_signed, pair_signed, p.similarity, p.max_postings,
+                    p.min_shared_terms)
+    old_independent = old.independent
+    del old
+    clusters = _records(table, units, result.groups, result.edges, result.scores, result.contradictions, iris,
+                        p, old_independent, result.independent)
+    del table
     if cache_dir is not None:
         save_state(cache_dir, ClusterState(
-            signature=old.signature, claims=claim_units, features=dict(zip(units.ids, units.features, strict=True)),
-            lines=lines,
-            units=units.ids, unit_docs=units.docs_key, component=result.component,
-            cluster=result.cluster, terms=terms, weights_global=[weights.unseen, weights.mean],
-            edges=result.edges, edge_scores=result.scores, contradictions=result.contradictions,
-            independent=result.independent))
+            signature=state_signature(p), claims=claim_units, vocab=units.table.vocab, table=units.table,
+            units=units.ids, unit_docs=units.docs_key, component=result.component, cluster=result.cluster,
+            term_weights=term_signed, pair_keys=weights.pair_keys, pair_weights=pair_signed,
+            weights_global=[weights.unseen, weights.mean], edges=result.edges, edge_scores=result.scores,
+            contradictions=result.contradictions, independent=result.independent))
     return clusters
 
 
-def _records(items: Sequence[ClaimItem], units: Units, groups: Sequence[Sequence[int]], edges: np.ndarray,
+def _records(table: ClaimTable, units: Units, groups: Sequence[Sequence[int]], edges: np.ndarray,
              scores: np.ndarray, contradictions: np.ndarray, iris: Iris, p: ClusterParams,
              known: dict[str, int], independent: dict[str, int]) -> list[ClaimCluster]:
     """One record per group of units (``independent`` receives each cluster's count by sources digest)."""
@@ -212,29 +270,29 @@ def _records(items: Sequence[ClaimItem], units: Units, groups: Sequence[Sequence
         inside = group_of[a] == group_of[b]
         np.add.at(centrality, a[inside], size[b[inside]] * scores[inside])
         np.add.at(centrality, b[inside], size[a[inside]] * scores[inside])
-    doc_iri: dict[str, str] = {}
-    doc_digest: dict[str, str] = {}
+    ids, texts, of_input = table.ids, table.texts, table.input.tolist()
+    of_doc = table.doc.tolist()
+    rank = (-centrality).tolist()
     cluster_ids: list[str] = []
     records: list[tuple[str, str, tuple[str, ...], int, str]] = []
     missing: dict[str, list[int]] = {}
     for group in groups:
-        claim_idx = sorted(i for u in group for i in units.claims[u])
-        members = tuple(items[i].claim.id for i in claim_idx)
+        claim_idx = sorted(i for u in group for i in units.claims[u]) if len(group) > 1 else units.claims[group[0]]
+        members = tuple(ids[i] for i in claim_idx)
         cid = iris.cluster(members[0])
-        best = min(claim_idx, key=lambda i: (-centrality[units.of_item[i]], len(items[i].claim.text),
-                                             items[i].claim.id))
-        doc_ids = {items[i].document.id for i in claim_idx}
-        key = _sources_key(items, claim_idx, doc_iri, doc_digest, iris) if len(claim_idx) > 1 else ""
+        best = min(claim_idx, key=lambda i: (rank[units.of_item[i]], len(texts[of_input[i]]), ids[i]))
+        n_docs = len({of_doc[i] for i in claim_idx})
+        key = _sources_key(table, claim_idx) if len(claim_idx) > 1 else ""
         if key and key not in known:
             missing[key] = claim_idx
         cluster_ids.append(cid)
-        records.append((cid, items[best].claim.text, members, len(doc_ids), key))
+        records.append((cid, texts[of_input[best]], members, n_docs, key))
     if missing:
-        sources = {key: [_source(items[i], doc_iri[items[i].document.id]) for i in claim_idx]
-                   for key, claim_idx in missing.items()}
-        near = NearDuplicates({s.id: s.text for found in sources.values() for s in found}, p.independence)
-        for key, found in sources.items():
-            known[key] = independent_count(found, near)
+        involved = sorted({int(table.doc[i]) for claim_idx in missing.values() for i in claim_idx})
+        near = NearDuplicates({table.docs[d].iri: table.docs[d].text for d in involved}, p.independence)
+        for key, claim_idx in missing.items():  # ``independent_count`` reads the texts through ``near``
+            known[key] = independent_count([_source(table, i) for i in claim_idx], near)
+        del near
     against: dict[str, set[str]] = defaultdict(set)
     if len(contradictions):
         ga, gb = group_of[contradictions[:, 0]], group_of[contradictions[:, 1]]
@@ -253,26 +311,21 @@ def _records(items: Sequence[ClaimItem], units: Units, groups: Sequence[Sequence
     return clusters
 
 
-def _source(item: ClaimItem, iri: str) -> Source:
-    doc = item.document
-    return Source(id=iri, text=doc.text, title=doc.title, publisher=doc.publisher, url=doc.url,
-                  credits=item.credits, date=doc.date)
+def _source(table: ClaimTable, i: int) -> Source:
+    """The source of claim ``i`` for ``independent_count`` (without its text: that is in ``NearDuplicates``)."""
+    doc = table.docs[int(table.doc[i])]
+    return Source(id=doc.iri, text="", title=doc.title, publisher=doc.publisher, url=doc.url,
+                  credits=table.credits[i], date=doc.date)
 
 
-def _sources_key(items: Sequence[ClaimItem], claim_idx: Sequence[int], doc_iri: dict[str, str],
-                 doc_digest: dict[str, str], iris: Iris) -> str:
+def _sources_key(table: ClaimTable, claim_idx: Sequence[int]) -> str:
     """A digest of everything ``independence`` reads from the sources of these claims."""
     parts = []
     for i in claim_idx:
-        doc = items[i].document
-        digest = doc_digest.get(doc.id)
-        if digest is None:
-            doc_iri[doc.id] = iris.document(doc.id)
-            blob = repr((doc.text, doc.title, doc.publisher, doc.url, doc.date))
-            digest = doc_digest[doc.id] = hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()
-        parts.append(repr((doc_iri[doc.id], digest, items[i].credits)))
+        doc = table.docs[int(table.doc[i])]
+        parts.append(repr((doc.iri, doc.digest, table.credits[i])))
     parts.sort()
     return hashlib.sha1("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-__all__ = ["CLUSTER_DIR", "ClaimItem", "ClusterParams", "claim_items", "cluster_claims"]
+__all__ = ["CLUSTER_DIR", "ClaimTable", "ClusterParams", "DocumentInfo", "cluster_claims", "input_key"]

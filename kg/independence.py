@@ -235,38 +235,47 @@ class NearDuplicates:
 
     def __init__(self, texts: dict[str, str], params: IndependenceParams | None = None) -> None:
         self.params = p = params or IndependenceParams()
+        self._share = min(p.jaccard, p.containment)
         # sorted arrays rather than sets of Python ints: 8 bytes a shingle instead of ~60 (10,000 documents of
-        # 800 words: 60 MB instead of 450 MB)
-        self.sets: dict[str, npt.NDArray[np.int64]] = {}
-        for d, t in sorted(texts.items()):
-            found = shingles(t, p.shingle_size)
-            self.sets[d] = np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
-        self.docs = list(self.sets)
-        share = min(p.jaccard, p.containment)
-        lengths = np.asarray([len(found) for found in self.sets.values()], dtype=np.int64)
-        values = np.concatenate(list(self.sets.values())) if self.sets else np.zeros(0, dtype=np.int64)
-        owner = np.repeat(np.arange(len(self.docs), dtype=np.int64), lengths)
-        # shingle -> the documents holding it (as a slice of ``_holders``), and each shingle's number of holders
-        _distinct, inverse, holders = np.unique(values, return_inverse=True, return_counts=True)
-        by_shingle = np.argsort(inverse, kind="stable")
-        self._holders = owner[by_shingle]
-        self._bounds = np.concatenate([[0], np.cumsum(holders)])
-        # each document's shingles, rarest first (ties: smaller hash), cut to the prefix the filter needs
-        order = np.lexsort((values, holders[inverse], owner))
-        starts = np.concatenate([[0], np.cumsum(lengths)])
-        self.prefix: dict[str, list[int]] = {}
-        for k, d in enumerate(self.docs):
-            keep = int((1 - share) * int(lengths[k]) + 1e-9) + 1
-            self.prefix[d] = inverse[order[starts[k] : min(starts[k] + keep, starts[k + 1])]].tolist()
-        self._holder_lists: dict[int, list[str]] = {}
+        # 800 words: 60 MB instead of 450 MB); each document's is a slice of one array
+        self.docs = sorted(texts)
+        arrays = []
+        for d in self.docs:
+            found = shingles(texts[d], p.shingle_size)
+            arrays.append(np.sort(np.fromiter(found, dtype=np.int64, count=len(found))))
+        lengths = np.asarray([len(a) for a in arrays], dtype=np.int64)
+        values = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+        del arrays
+        starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+        self.sets: dict[str, npt.NDArray[np.int64]] = {
+            d: values[starts[k]:starts[k + 1]] for k, d in enumerate(self.docs)}
+        # every shingle with the document holding it, sorted by shingle: the holders of a shingle are a slice
+        order = np.argsort(values, kind="stable")
+        self._sorted = values[order]
+        self._holders = np.repeat(np.arange(len(self.docs), dtype=np.int32), lengths)[order]
+        del order
+        self._index = {d: k for k, d in enumerate(self.docs)}
+        self._candidates: dict[str, frozenset[str]] = {}
         self._verdicts: dict[tuple[str, str], bool] = {}
 
-    def holders(self, shingle: int) -> list[str]:
-        """The documents holding a shingle (by its index among the distinct shingles), in document order."""
-        found = self._holder_lists.get(shingle)
+    def candidates(self, a: str) -> frozenset[str]:
+        """The documents holding one of ``a``'s rarest shingles (its prefix: rarest over ``texts``, ties: smaller
+        hash) whose (size, id) is not smaller than ``a``'s: every near-duplicate of ``a`` that is not smaller
+        than it is among them (computed once per document)."""
+        found = self._candidates.get(a)
         if found is None:
-            lo, hi = int(self._bounds[shingle]), int(self._bounds[shingle + 1])
-            found = self._holder_lists[shingle] = [self.docs[i] for i in self._holders[lo:hi].tolist()]
+            mine = self.sets[a]
+            lo = np.searchsorted(self._sorted, mine, side="left")
+            hi = np.searchsorted(self._sorted, mine, side="right")
+            keep = int((1 - self._share) * len(mine) + 1e-9) + 1
+            pick = np.argsort(hi - lo, kind="stable")[:keep]  # ``mine`` is sorted: ties stay by hash
+            lengths = (hi - lo)[pick]
+            before = np.cumsum(lengths) - lengths
+            at = np.repeat(lo[pick] - before, lengths) + np.arange(int(lengths.sum()))
+            ka = self._key(a)
+            found = frozenset(b for b in (self.docs[i] for i in np.unique(self._holders[at]).tolist())
+                              if b != a and self._key(b) >= ka)
+            self._candidates[a] = found
         return found
 
     def _key(self, d: str) -> tuple[int, str]:
@@ -277,19 +286,18 @@ class NearDuplicates:
         inside = set(docs)
         found: set[tuple[str, str]] = set()
         for a in sorted(inside):
-            ka = self._key(a)
-            for s in self.prefix.get(a, ()):
-                for b in self.holders(s):
-                    if b == a or b not in inside or self._key(b) < ka:
-                        continue
-                    pair = (a, b) if a < b else (b, a)
-                    if pair in found:
-                        continue
-                    verdict = self._verdicts.get(pair)
-                    if verdict is None:
-                        verdict = self._verdicts[pair] = _near_arrays(self.sets[a], self.sets[b], self.params)
-                    if verdict:
-                        found.add(pair)
+            if a not in self._index:
+                continue
+            near = self.candidates(a)
+            for b in (near & inside if len(near) > len(inside) else inside & near):
+                pair = (a, b) if a < b else (b, a)
+                if pair in found:
+                    continue
+                verdict = self._verdicts.get(pair)
+                if verdict is None:
+                    verdict = self._verdicts[pair] = _near_arrays(self.sets[a], self.sets[b], self.params)
+                if verdict:
+                    found.add(pair)
         return sorted(found)
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kg.cluster_scoring
 from kg.claim_similarity import SimilarityParams, TermWeights, claim_features, compare
+from kg.cluster_features import FeatureTable, TableWeights
 from kg.cluster_scoring import PairScorer
 from kg.cluster_state import STATE_FILE
 from kg.clusters import ClusterParams, cluster_claims
@@ -55,13 +57,13 @@ def corpus(rng: random.Random, n: int, start: int = 0) -> list[Extraction]:
 def scored(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """``[n]``: how many units have been scored so far."""
     calls = [0]
-    original = kg.cluster_scoring.PairScorer.scores
+    original = kg.cluster_scoring.PairScorer.score
 
-    def counting(self: PairScorer, u: int, *, only_after: bool) -> object:
-        calls[0] += 1
-        return original(self, u, only_after=only_after)
+    def counting(self: PairScorer, us: np.ndarray, *, only_after: bool) -> object:
+        calls[0] += len(us)
+        return original(self, us, only_after=only_after)
 
-    monkeypatch.setattr(kg.cluster_scoring.PairScorer, "scores", counting)
+    monkeypatch.setattr(kg.cluster_scoring.PairScorer, "score", counting)
     return calls
 
 
@@ -142,7 +144,8 @@ def test_numpy_scores_equal_compare_bit_for_bit() -> None:
     units = sorted(set(feats), key=lambda f: sorted(f.terms))
     weights = TermWeights.fit(units)
     params = SimilarityParams()
-    scorer = PairScorer(units, [-1] * len(units), weights, params, max_postings=10_000, min_shared_terms=2)
+    scorer = PairScorer.of_features(units, [-1] * len(units), weights, params, max_postings=10_000,
+                                    min_shared_terms=2)
     found = {(s.a, s.b): s.result for u in range(len(units)) for s in scorer.scores(u, only_after=True)}
     checked = 0
     for a in range(len(units)):
@@ -159,6 +162,24 @@ def test_numpy_scores_equal_compare_bit_for_bit() -> None:
     for u in range(0, len(units), 7):
         for s in scorer.scores(u, only_after=False):
             assert s.result == found[(s.a, s.b)]
+
+
+def test_feature_table_holds_the_same_features_and_weights() -> None:
+    rng = random.Random(4)
+    texts = sorted({sentence(rng) for _ in range(200)})
+    feats = [claim_features(t, negated=" not " in t) for t in texts]
+    table = FeatureTable.of(feats)
+    assert [table.features(u) for u in range(len(table))] == feats
+    fitted = TermWeights.fit(feats)
+    weights = TableWeights.fit(table)
+    assert (weights.unseen, weights.mean) == (fitted.unseen, fitted.mean)
+    words = table.vocab.terms.items
+    assert all(weights.term_w[i] == fitted(w) for i, w in enumerate(words))
+    assert all(weights.pair_w[i] == fitted("+".join(sorted((words[k >> 32], words[k & 0xFFFFFFFF]))))
+               for i, k in enumerate(weights.pair_keys.tolist()))
+    # a subset keeps its rows
+    rows = np.asarray([5, 0, 17], dtype=np.int64)
+    assert [table.take(rows).features(i) for i in range(3)] == [feats[5], feats[0], feats[17]]
 
 
 def test_weights_sit_on_a_grid_one_document_rarely_moves() -> None:
