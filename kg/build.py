@@ -29,14 +29,16 @@ from tqdm import tqdm
 
 from kg import __version__
 from kg.build_work import PackedExtractions, RenderContext, Rendered, render, render_documents, unpack
-from kg.buildio import atomic_text, build_lock, check_output, remove_stale, write_text
-from kg.cache import Cache
+from kg.buildio import atomic_binary, build_lock, check_output, remove_stale, write_text
+from kg.cache import CACHE_DIR, Cache
 from kg.clusters import CLUSTER_DIR, cluster_claims
 from kg.config import ONTOLOGY_NS, PIPELINE_VERSION, Settings
 from kg.corpus import READERS, read_corpus
+from kg.corpus_index import INDEX_FILE, CorpusIndex, reader_signature
+from kg.cross_text import block_pieces, cross_subjects, read_block, write_cross_block
 from kg.iris import Iris
-from kg.rdf import Activity, Vocabulary, check_extraction
-from kg.rdf_cross import CanonicalEntity, EntityTally, ReferenceTally, cross_lines
+from kg.rdf import Activity, Vocabulary
+from kg.rdf_cross import CanonicalEntity, EntityTally, ReferenceTally
 from kg.records import MODALITIES, Document, Extraction, Problem
 from kg.seed import entity_classes, load_seed, ontology_graph
 from kg.store import GRAPH_FILE, STORE_DIR, StoreLoader, full_reload, store_graphs, write_store
@@ -45,6 +47,7 @@ from kg.vocab import KG, PREFIXES
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_VERSION = 1
+COPY_BYTES = 1 << 20  # graph.trig: a cached block file is copied in pieces of this many bytes
 Warn = Callable[[str], None]
 
 
@@ -204,17 +207,24 @@ class _Run:
         todo = []
         for i, doc in enumerate(docs):
             key = keys[doc.id]
+            block: str | None = ""  # not needed: the store is updated graph by graph, from the cache
+            if tally.loader is not None or not self.cache.has_graph(key):
+                block = self.cache.load_graph(key)
+            kept = self.cache.load_packed(key) if block is not None else None
+            if kept is not None:  # the checked extraction as kept last time: no JSON to read, nothing to check
+                checked = unpack(kept[0])
+                if checked.document == doc:
+                    tally.take(i, Rendered(doc.id, "", block or "", kept[0], kept[1]), checked)
+                    continue
             ex = self.cache.load(key, doc)
             if ex is None:
                 todo.append(doc)
                 continue
-            block: str | None = ""  # not needed: the store is updated graph by graph, from the cache
-            if tally.loader is not None or not self.cache.has_graph(key):
-                block = self.cache.load_graph(key)
             done = render(ex, ctx, seed, iris, record=False, block=block)
             if block is None:
                 self.cache.save_graph(key, done.block)
-            tally.take(i, done, check_extraction(ex, self.vocab)[0])
+            self.cache.save_packed(key, done.packed, done.problems)
+            tally.take(i, done, unpack(done.packed))
         if todo and self.info is not None:
             self.info(f"extracting {len(todo):,} new or changed documents ({len(docs) - len(todo):,} unchanged, "
                       "from the cache)")
@@ -228,6 +238,7 @@ class _Run:
                 seen.add(done.doc_id)
                 self.cache.save_record(new_key, done.record)
                 self.cache.save_graph(new_key, done.block)
+                self.cache.save_packed(new_key, done.packed, done.problems)
                 tally.take(index[done.doc_id], done)
         return len(todo)
 
@@ -239,40 +250,65 @@ class _Run:
             self.cache.save_cross(key, block)
         return block
 
-    def write_trig(self, blocks: Sequence[tuple[str, str]], docs: Sequence[Document],
+    def write_trig(self, blocks: Sequence[tuple[str, str | Path]], docs: Sequence[Document],
                    keys: dict[str, str]) -> tuple[dict[str, str], str]:
         """Write graph.trig (ontology, cross, then documents by id); returns each graph's digest and the
-        file's."""
+        file's. A block given as a path (the cross graph's, in the cache) is copied in pieces."""
         digests: dict[str, str] = {}
         whole = hashlib.sha256()
 
-        with atomic_text(self.out / GRAPH_FILE, sync=True) as handle:
-            def write(text: str) -> None:
-                handle.write(text)
-                whole.update(text.encode())
+        with atomic_binary(self.out / GRAPH_FILE, sync=True) as handle:
+            def write(data: bytes) -> None:
+                handle.write(data)
+                whole.update(data)
 
-            write(self.prefixes.header())
+            write(self.prefixes.header().encode())
             for iri, block in blocks:
-                write("\n" + block)
-                digests[iri] = hashlib.sha256(block.encode()).hexdigest()
+                write(b"\n")
+                graph = hashlib.sha256()
+                if isinstance(block, Path):
+                    with block.open("rb") as source:
+                        while piece := source.read(COPY_BYTES):
+                            write(piece)
+                            graph.update(piece)
+                else:
+                    data = block.encode()
+                    write(data)
+                    graph.update(data)
+                digests[iri] = graph.hexdigest()
             for doc in docs:
-                text = self.cache.load_graph(keys[doc.id])
-                if text is None:
+                found = self.cache.graph_bytes(keys[doc.id])
+                if found is None:
                     raise RuntimeError(f"{doc.path}: its graph vanished from the cache during the build")
-                write("\n" + text)
-                digests[self.iris.document_graph(doc.id)] = hashlib.sha256(text.encode()).hexdigest()
+                write(b"\n")
+                write(found)
+                digests[self.iris.document_graph(doc.id)] = hashlib.sha256(found).hexdigest()
         return digests, whole.hexdigest()
 
-    def block_of(self, special: dict[str, str], keys_by_graph: dict[str, str]) -> Callable[[str], str]:
+    def block_of(self, special: dict[str, str | Path], keys_by_graph: dict[str, str]) -> Callable[[str], str]:
         def block(iri: str) -> str:
             if iri in special:
-                return special[iri]
+                found = special[iri]
+                return read_block(found) if isinstance(found, Path) else found
             text = self.cache.load_graph(keys_by_graph[iri])
             if text is None:
                 raise RuntimeError(f"{iri}: its graph vanished from the cache during the build")
             return text
 
         return block
+
+    def cross_block(self, cross_key: str, tally: _Tally, entities: dict[str, CanonicalEntity]) -> Path:
+        """The cross-document graph's block in the cache: kept from the last build when no document changed,
+        else written again (claims clustered, unchanged subjects' statements copied from the last block)."""
+        path = self.cache.cross_path(cross_key)
+        if path.is_file():
+            return path
+        clusters = cluster_claims(PackedExtractions(tally.packed), self.iris,
+                                  cache_dir=self.cache.root / CLUSTER_DIR)
+        subjects = cross_subjects(entities, clusters, self.iris, self.activity)
+        del clusters
+        write_cross_block(path, subjects, self.prefixes, self.iris.cross_graph, self.cache.previous_cross(cross_key))
+        return path
 
 
 def _summary(docs: Sequence[Document], by_format: dict[str, int], tally: _Tally,
@@ -321,8 +357,10 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
     started = time.perf_counter()
     Iris(settings.base_iri)  # a bad base IRI fails before any work
     check_output(options.out, options.corpus)
-    corpus = read_corpus(options.corpus, settings)
     out = options.out
+    index_path = out / CACHE_DIR / INDEX_FILE
+    index = CorpusIndex.load(index_path, reader_signature(settings.max_file_bytes, settings.max_pdf_pages))
+    corpus = read_corpus(options.corpus, settings, index)
     with build_lock(out):
         remove_stale(out)
         run = _Run(options, settings, warn, info)
@@ -344,25 +382,25 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
             entities, found = tally.entities.result(run.seed, iris)
             run.problem(found + tally.references.dangling(entities, run.seed))
             cross_key = run.cache.cross_key(keys.values())
-            cross = run.cache.load_cross(cross_key)
-            if cross is None:  # some document changed: cluster the claims again
-                clusters = cluster_claims(PackedExtractions(tally.packed), iris,
-                                          cache_dir=run.cache.root / CLUSTER_DIR)
-                lines = cross_lines(entities, clusters, iris, run.activity)
-                del clusters
-                cross = run.prefixes.trig_block(iris.cross_graph, lines)
-                del lines
-                run.cache.save_cross(cross_key, cross)
-            special = [(iris.ontology_graph, run.ontology_block()), (iris.cross_graph, cross)]
+            cross = run.cross_block(cross_key, tally, entities)
+            ontology = run.ontology_block()
+            special: list[tuple[str, str | Path]] = [(iris.ontology_graph, ontology), (iris.cross_graph, cross)]
             digests, graph_sha256 = run.write_trig(special, docs, keys)
             if loader is not None:
-                for _iri, block in special:
-                    loader.add(block)
+                loader.add(ontology)
+                for piece in block_pieces(cross, loader.chunk_chars):
+                    loader.add(piece)
                 update = loader.finish(digests)
             else:
                 keys_by_graph = {iris.document_graph(d.id): keys[d.id] for d in docs}
+                held = store_graphs(out) or {}
+
+                def held_block(iri: str) -> str | None:  # the cross graph's block the store holds now
+                    digest = held.get(iri)
+                    return run.cache.cross_with_digest(digest) if digest and iri == iris.cross_graph else None
+
                 update = write_store(out, digests, run.block_of(dict(special), keys_by_graph),
-                                     run.prefixes.header())
+                                     run.prefixes.header(), held_block)
         except BaseException:
             if loader is not None:
                 loader.abort()
@@ -373,6 +411,7 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         manifest = _manifest(options, settings, docs, keys, digests, iris, summary, graph_sha256,
                              f"store.d/{update.generation}")
         write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", sync=True)
+        index.save(index_path)
         run.cache.prune(keys.values(), cross_key, run.cache.ontology_key())
     outputs = (out / GRAPH_FILE, out / STORE_DIR, out / MANIFEST_FILE)
     return BuildResult(summary=summary, outputs=outputs, seconds=time.perf_counter() - started)

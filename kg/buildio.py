@@ -106,6 +106,16 @@ def atomic_text(path: Path, *, sync: bool = False) -> Iterator[IO[str]]:
             os.fsync(handle.fileno())
 
 
+@contextlib.contextmanager
+def atomic_binary(path: Path, *, sync: bool = False) -> Iterator[IO[bytes]]:
+    """A binary file that replaces ``path`` only when the block finishes."""
+    with _replacing(path) as tmp, open(tmp, "wb") as handle:
+        yield handle
+        handle.flush()
+        if sync:
+            os.fsync(handle.fileno())
+
+
 def write_text(path: Path, text: str, *, sync: bool = False) -> None:
     with atomic_text(path, sync=sync) as handle:
         handle.write(text)
@@ -135,5 +145,5 @@ def remove_stale(folder: Path) -> int:
     return removed
 
 
-__all__ = ["BUILD_NAMES", "atomic_text", "build_lock", "check_output", "remove_stale", "tmp_path",
+__all__ = ["BUILD_NAMES", "atomic_binary", "atomic_text", "build_lock", "check_output", "remove_stale", "tmp_path",
            "write_bytes", "write_text"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,8 +26,9 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from kg.config import Settings
+from kg.corpus_index import CorpusIndex, FileEntry, racy, stat_key
 from kg.errors import InputError
-from kg.ingest.common import Draft, Parsed, Source, read_meta
+from kg.ingest.common import Draft, Parsed, Source, read_meta, sha256_hex
 from kg.ingest.html import read_html
 from kg.ingest.markdown import read_md
 from kg.ingest.pdf import read_pdf
@@ -105,12 +107,19 @@ def _read_bytes(file: _File, limit: int) -> tuple[bytes | None, Problem | None]:
     return data, None
 
 
-def _sidecar(file: _File, limit: int) -> tuple[dict[str, object], Problem | None]:
-    side = file.path.with_name(file.path.name + SIDECAR_SUFFIX)
+def _sidecar_path(file: _File) -> Path:
+    return file.path.with_name(file.path.name + SIDECAR_SUFFIX)
+
+
+def _sidecar_bytes(file: _File, limit: int) -> tuple[bytes | None, Problem | None]:
+    side = _sidecar_path(file)
     if not side.is_file():
-        return {}, None
+        return None, None
+    return _read_bytes(_File(side, file.display + SIDECAR_SUFFIX, file.rel + SIDECAR_SUFFIX), limit)
+
+
+def _sidecar(file: _File, data: bytes | None, problem: Problem | None) -> tuple[dict[str, object], Problem | None]:
     display = file.display + SIDECAR_SUFFIX
-    data, problem = _read_bytes(_File(side, display, file.rel + SIDECAR_SUFFIX), limit)
     if data is None:
         return {}, problem
     try:
@@ -139,28 +148,63 @@ def _with_sidecar(draft: Draft, fields: dict[str, object], display: str, problem
     )
 
 
-def _read_file(file: _File, settings: Settings) -> Parsed:
-    suffix = Path(file.rel).suffix.lower()
-    reader = READERS.get(suffix)
-    if reader is None:
-        known = ", ".join(sorted(READERS))
-        message = f"unknown extension {suffix or '(none)'!r}; expected one of {known}"
-        return Parsed(problems=[Problem(file.display, message)])
-    data, problem = _read_bytes(file, settings.max_file_bytes)
-    if data is None:
-        return Parsed(problems=[problem] if problem else [])
+def _parse(file: _File, reader: Reader, data: bytes, side: tuple[bytes | None, Problem | None],
+           settings: Settings) -> Parsed:
     source = Source(file.display, file.rel, max_chars=settings.max_file_bytes, max_pdf_pages=settings.max_pdf_pages)
     parsed = reader(data, source)
-    fields, side_problem = _sidecar(file, settings.max_file_bytes)
+    fields, side_problem = _sidecar(file, *side)
     if side_problem:
         parsed.problems.append(side_problem)
     parsed.drafts = [_with_sidecar(d, fields, file.display, parsed.problems) for d in parsed.drafts]
     return parsed
 
 
-def read_corpus(paths: Sequence[Path], settings: Settings) -> CorpusResult:
+def _read_file(file: _File, settings: Settings, index: CorpusIndex | None = None) -> Parsed:
+    suffix = Path(file.rel).suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        known = ", ".join(sorted(READERS))
+        message = f"unknown extension {suffix or '(none)'!r}; expected one of {known}"
+        return Parsed(problems=[Problem(file.display, message)])
+    if index is None:
+        data, problem = _read_bytes(file, settings.max_file_bytes)
+        if data is None:
+            return Parsed(problems=[problem] if problem else [])
+        return _parse(file, reader, data, _sidecar_bytes(file, settings.max_file_bytes), settings)
+    # with an index: unchanged stat -> the last result; changed stat but the same bytes -> no parsing
+    key = CorpusIndex.key(file.display, file.rel)
+    read_at = time.time_ns()
+    here, side_here = stat_key(file.path), stat_key(_sidecar_path(file))
+    entry = index.previous.get(key)
+    if entry is not None and entry.trusted and here is not None and (entry.stat, entry.side_stat) == (here, side_here):
+        index.current[key] = entry
+        index.reused += 1
+        return entry.parsed()
+    data, problem = _read_bytes(file, settings.max_file_bytes)
+    if data is None:
+        return Parsed(problems=[problem] if problem else [])
+    side = _sidecar_bytes(file, settings.max_file_bytes)
+    if here is None:  # replaced while being read: not remembered
+        return _parse(file, reader, data, side, settings)
+    sha, side_sha = sha256_hex(data), None if side[0] is None else sha256_hex(side[0])
+    if entry is not None and (entry.sha256, entry.side_sha256) == (sha, side_sha) and side[1] is None:
+        parsed = entry.parsed()
+        index.reused += 1
+    else:
+        parsed = _parse(file, reader, data, side, settings)
+        index.parsed += 1
+    if side[1] is None:  # a sidecar that could not be read is never remembered
+        trusted = not (racy(here, read_at) or racy(side_here, read_at))
+        index.current[key] = FileEntry(here, sha, side_here, side_sha, trusted, tuple(parsed.drafts),
+                                       tuple(parsed.problems))
+    return parsed
+
+
+def read_corpus(paths: Sequence[Path], settings: Settings, index: CorpusIndex | None = None) -> CorpusResult:
     """Reads every document under ``paths``; bad inputs become problems and the rest still loads.
 
+    ``index``: what the last build's reading gave (:mod:`kg.corpus_index`); files whose stat or bytes are
+    unchanged are not parsed again, and ``index.current`` receives this reading's entries.
     Raises InputError only when a path given does not exist.
     """
     documents: dict[str, Document] = {}
@@ -169,7 +213,7 @@ def read_corpus(paths: Sequence[Path], settings: Settings) -> CorpusResult:
         if not arg.exists():
             raise InputError(f"{arg}: no such file or folder; pass corpus files or folders")
         for file in _walk(arg):
-            parsed = _read_file(file, settings)
+            parsed = _read_file(file, settings, index)
             problems.extend(parsed.problems)
             for draft in parsed.drafts:
                 doc_id = draft.record_id or str(PurePosixPath(file.rel).with_suffix(""))

@@ -202,56 +202,75 @@ def cross_graph(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCl
     return triples
 
 
-def cross_lines(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCluster], iris: Iris,
-                activity: Activity | None = None) -> list[str]:
-    """``canonical_lines(cross_graph(...))`` written directly as N-Triples lines (no rdflib terms: at 600k
-    claims the cross-document graph holds millions of triples), sorted, without duplicates."""
-    t = {name: nt_iri(str(term)) for name, term in (
-        ("type", RDF.type), ("activity", PROV.Activity), ("toolVersion", KG.toolVersion),
-        ("configHash", KG.configHash), ("prefLabel", SKOS.prefLabel), ("altLabel", SKOS.altLabel),
-        ("sameAs", OWL.sameAs), ("surfaceForm", KG.surfaceForm), ("merge", KG.merge), ("Merge", KG.Merge),
-        ("alias", KG.alias), ("rule", KG.rule), ("partOf", KG.partOf), ("ClaimCluster", KG.ClaimCluster),
-        ("label", KG.label), ("hasMember", KG.hasMember), ("sourceCount", KG.sourceCount),
-        ("independent", KG.independentSourceCount), ("contradicts", KG.contradicts))}
+_T = {name: nt_iri(str(term)) for name, term in (
+    ("type", RDF.type), ("activity", PROV.Activity), ("toolVersion", KG.toolVersion),
+    ("configHash", KG.configHash), ("prefLabel", SKOS.prefLabel), ("altLabel", SKOS.altLabel),
+    ("sameAs", OWL.sameAs), ("surfaceForm", KG.surfaceForm), ("merge", KG.merge), ("Merge", KG.Merge),
+    ("alias", KG.alias), ("rule", KG.rule), ("partOf", KG.partOf), ("ClaimCluster", KG.ClaimCluster),
+    ("label", KG.label), ("hasMember", KG.hasMember), ("sourceCount", KG.sourceCount),
+    ("independent", KG.independentSourceCount), ("contradicts", KG.contradicts))}
+
+
+def activity_lines(activity: Activity) -> list[str]:
+    """The N-Triples lines about the extraction activity (one subject)."""
+    t, act = _T, nt_iri(activity.iri)
+    return [f"{act} {t['type']} {t['activity']} .", f"{act} {t['toolVersion']} {nt_string(activity.tool_version)} .",
+            f"{act} {t['configHash']} {nt_string(activity.config_hash)} ."]
+
+
+def entity_lines(iri: str, ent: CanonicalEntity, iris: Iris) -> list[str]:
+    """The lines whose subject is the entity ``iri`` (its merges' own lines: :func:`merge_lines`)."""
+    t, e = _T, nt_iri(iri)
     lines: list[str] = []
     add = lines.append
-    if activity is not None:
-        act = nt_iri(activity.iri)
-        add(f"{act} {t['type']} {t['activity']} .")
-        add(f"{act} {t['toolVersion']} {nt_string(activity.tool_version)} .")
-        add(f"{act} {t['configHash']} {nt_string(activity.config_hash)} .")
+    if not ent.in_seed:
+        add(f"{e} {t['type']} {nt_iri(str(KG[ent.type]))} .")
+        add(f"{e} {t['prefLabel']} {nt_string(ent.name)} .")
+        for alt in ent.alt_labels:
+            add(f"{e} {t['altLabel']} {nt_string(alt)} .")
+        if ent.wikidata:
+            add(f"{e} {t['sameAs']} {nt_iri(WIKIDATA_NS + ent.wikidata)} .")
+    for form in ent.surface_forms:
+        add(f"{e} {t['surfaceForm']} {nt_string(form)} .")
+    for merge in ent.merges:
+        add(f"{e} {t['merge']} {nt_iri(iris.merge(iri, merge.alias))} .")
+    if ent.family:
+        add(f"{e} {t['partOf']} {nt_iri(ent.family)} .")
+    return lines
+
+
+def merge_lines(iri: str, merge: Merge, iris: Iris) -> list[str]:
+    """The lines whose subject is the merge of ``merge.alias`` into the entity ``iri``."""
+    t, m = _T, nt_iri(iris.merge(iri, merge.alias))
+    return [f"{m} {t['type']} {t['Merge']} .", f"{m} {t['alias']} {nt_string(merge.alias)} .",
+            f"{m} {t['rule']} {nt_string(merge.rule)} ."]
+
+
+def cluster_lines(cluster: ClaimCluster) -> list[str]:
+    """The lines whose subject is the claim cluster."""
+    t, c = _T, nt_iri(cluster.id)
+    lines = [f"{c} {t['type']} {t['ClaimCluster']} .", f"{c} {t['label']} {nt_string(cluster.label)} ."]
+    lines += [f"{c} {t['hasMember']} {nt_iri(member)} ." for member in cluster.members]
+    lines.append(f"{c} {t['sourceCount']} {nt_integer(cluster.sources)} .")
+    independent = max(1, min(cluster.independent_sources, cluster.sources))
+    lines.append(f"{c} {t['independent']} {nt_integer(independent)} .")
+    lines += [f"{c} {t['contradicts']} {nt_iri(other)} ." for other in cluster.contradicts]
+    return lines
+
+
+def cross_lines(entities: dict[str, CanonicalEntity], clusters: Sequence[ClaimCluster], iris: Iris,
+                activity: Activity | None = None) -> list[str]:
+    """``canonical_lines(cross_graph(...))`` written directly as N-Triples lines (no rdflib terms), sorted,
+    without duplicates. The build writes the same graph subject by subject (:mod:`kg.cross_text`)."""
+    lines: list[str] = activity_lines(activity) if activity is not None else []
     for iri, ent in entities.items():
-        e = nt_iri(iri)
-        if not ent.in_seed:
-            add(f"{e} {t['type']} {nt_iri(str(KG[ent.type]))} .")
-            add(f"{e} {t['prefLabel']} {nt_string(ent.name)} .")
-            for alt in ent.alt_labels:
-                add(f"{e} {t['altLabel']} {nt_string(alt)} .")
-            if ent.wikidata:
-                add(f"{e} {t['sameAs']} {nt_iri(WIKIDATA_NS + ent.wikidata)} .")
-        for form in ent.surface_forms:
-            add(f"{e} {t['surfaceForm']} {nt_string(form)} .")
+        lines += entity_lines(iri, ent, iris)
         for merge in ent.merges:
-            m = nt_iri(iris.merge(iri, merge.alias))
-            add(f"{e} {t['merge']} {m} .")
-            add(f"{m} {t['type']} {t['Merge']} .")
-            add(f"{m} {t['alias']} {nt_string(merge.alias)} .")
-            add(f"{m} {t['rule']} {nt_string(merge.rule)} .")
-        if ent.family:
-            add(f"{e} {t['partOf']} {nt_iri(ent.family)} .")
+            lines += merge_lines(iri, merge, iris)
     for cluster in clusters:
-        c = nt_iri(cluster.id)
-        add(f"{c} {t['type']} {t['ClaimCluster']} .")
-        add(f"{c} {t['label']} {nt_string(cluster.label)} .")
-        for member in cluster.members:
-            add(f"{c} {t['hasMember']} {nt_iri(member)} .")
-        add(f"{c} {t['sourceCount']} {nt_integer(cluster.sources)} .")
-        independent = max(1, min(cluster.independent_sources, cluster.sources))
-        add(f"{c} {t['independent']} {nt_integer(independent)} .")
-        for other in cluster.contradicts:
-            add(f"{c} {t['contradicts']} {nt_iri(other)} .")
+        lines += cluster_lines(cluster)
     return sort_lines(lines)
 
 
-__all__ = ["CanonicalEntity", "EntityTally", "ReferenceTally", "canonical_entities", "cross_graph",
-           "cross_lines", "dangling_references"]
+__all__ = ["CanonicalEntity", "EntityTally", "ReferenceTally", "activity_lines", "canonical_entities",
+           "cluster_lines", "cross_graph", "cross_lines", "dangling_references", "entity_lines", "merge_lines"]

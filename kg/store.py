@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import queue
@@ -29,6 +30,7 @@ import pyoxigraph
 
 from kg.buildio import TMP_MARK, remove_stale, tmp_path, write_text
 from kg.errors import BuildError
+from kg.store_delta import NoDelta, apply_delta, block_delta, namespaces
 from kg.trig import split_block
 
 STORE_DIR = "store"
@@ -222,12 +224,32 @@ class StoreLoader:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def write_store(build: Path, graphs: Mapping[str, str], block: Callable[[str], str], header: str) -> StoreUpdate:
+def _replace_graph(store: pyoxigraph.Store, iri: str, new: str, old: str | None, header: str) -> None:
+    """Make ``iri`` in ``store`` hold the triples of block ``new``; ``old``: the block it holds now, when known
+    (then only the statements that differ are removed and added)."""
+    if old is not None:
+        try:
+            delta = block_delta(old, new, namespaces(header))
+            apply_delta(store, iri, header, delta)
+            return
+        except NoDelta:
+            pass  # replaced whole below (which also undoes a delta applied in part)
+    graph = pyoxigraph.NamedNode(iri)
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+    for piece in split_block(new, LOAD_CHUNK_CHARS):  # the cross graph is large
+        store.load(input=header + piece, format=pyoxigraph.RdfFormat.TRIG)
+
+
+def write_store(build: Path, graphs: Mapping[str, str], block: Callable[[str], str], header: str,
+                previous: Callable[[str], str | None] | None = None) -> StoreUpdate:
     """Make the store hold exactly ``graphs`` (IRI -> digest of its TriG block) and point ``BUILD/store`` at it.
 
     ``block(iri)`` gives a graph's TriG block (without the prefix header). Only the graphs whose digest
     changed are replaced, unless more than ``FULL_RELOAD_SHARE`` of them did: then the store is loaded from
-    scratch (:class:`StoreLoader`).
+    scratch (:class:`StoreLoader`). ``previous(iri)``, when given, may return the block a graph had in the
+    previous build (None when unknown): if its digest is the one the current store holds, the graph is
+    updated by the statements that differ (:mod:`kg.store_delta`) instead of removed and loaded whole.
     """
     current = _current(build)
     changed = [iri for iri, digest in sorted(graphs.items()) if current is None or current[1].get(iri) != digest]
@@ -248,11 +270,10 @@ def write_store(build: Path, graphs: Mapping[str, str], block: Callable[[str], s
         for iri in dropped:
             store.remove_graph(pyoxigraph.NamedNode(iri))
         for iri in changed:
-            graph = pyoxigraph.NamedNode(iri)
-            if store.contains_named_graph(graph):
-                store.remove_graph(graph)
-            for piece in split_block(block(iri), LOAD_CHUNK_CHARS):  # the cross graph is large
-                store.load(input=header + piece, format=pyoxigraph.RdfFormat.TRIG)
+            old = previous(iri) if previous is not None and iri in current[1] else None
+            if old is not None and hashlib.sha256(old.encode()).hexdigest() != current[1][iri]:
+                old = None  # not what the store holds
+            _replace_graph(store, iri, block(iri), old, header)
         store.flush()
         store = None  # pyoxigraph closes a store when the object goes: before its folder moves
         gc.collect()

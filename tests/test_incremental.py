@@ -18,11 +18,13 @@ import pytest
 
 import kg.build
 import kg.buildio
+import kg.store
 from kg.build import BuildOptions, run_build
 from kg.config import Settings
 from kg.errors import BuildError
 from kg.iris import Iris
 from kg.store import open_store
+from kg.store_delta import Delta, apply_delta
 from tests.build_fixtures import ROOT, build, copy_corpus
 
 IRIS = Iris()
@@ -76,28 +78,69 @@ def test_touch_nothing_edit_one_delete_one(tmp_path: Path, corpus: Path, monkeyp
 
     before = _graph_digests(out)
     _edit(corpus / "news/kimi-k2-launch.md")
-    edited = build(corpus, out).summary
+    deltas: list[int] = []
+
+    def spy(store: pyoxigraph.Store, graph: str, header: str, delta: Delta) -> None:
+        deltas.append(delta.changed)
+        apply_delta(store, graph, header, delta)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(kg.store, "apply_delta", spy)
+        edited = build(corpus, out).summary
+    assert len(deltas) == 1 and deltas[0] > 0  # the cross graph was updated by its difference, not reloaded
     assert (edited.extracted, edited.cached) == (1, 3)
     after = _graph_digests(out)
     assert [k for k in before if before[k] != after[k]] == ["news/kimi-k2-launch"]  # only its graph changed
     ask = 'ASK { GRAPH ?g { ?d <https://policy-kg.org/ns#text> ?t FILTER(CONTAINS(?t, "Qwen3 may be released")) } }'
     assert open_store(out).query(ask)
-    assert (out / "graph.trig").read_bytes() == _clean(corpus, tmp_path / "clean1")
+    _same_as_clean(out, corpus, tmp_path / "clean1")
+
+    copy_corpus(corpus, ("news/openai-gpt-oss.md",))
+    added = build(corpus, out).summary
+    assert (added.documents, added.extracted, added.removed) == (5, 1, 0)
+    _same_as_clean(out, corpus, tmp_path / "clean2")
 
     (corpus / "news/deepseek-r1-release.md").unlink()
     deleted = build(corpus, out).summary
-    assert (deleted.documents, deleted.extracted, deleted.removed) == (3, 0, 1)
+    assert (deleted.documents, deleted.extracted, deleted.removed) == (4, 0, 1)
     gone = IRIS.document_graph("news/deepseek-r1-release")
     assert gone not in _store_graphs(out)
     assert f"<{gone}>" not in (out / "graph.trig").read_text(encoding="utf-8")
-    assert (out / "graph.trig").read_bytes() == _clean(corpus, tmp_path / "clean2")
-    assert len(list((out / "cache" / "extractions").iterdir())) == 3  # the deleted document's entry went too
+    _same_as_clean(out, corpus, tmp_path / "clean3")
+    assert len(list((out / "cache" / "extractions").iterdir())) == 4  # the deleted document's entry went too
     assert _leftovers(out) == []
 
 
 def _clean(corpus: Path, out: Path) -> bytes:
     build(corpus, out)
     return (out / "graph.trig").read_bytes()
+
+
+def _store_dump(out: Path) -> tuple[list[str], dict[str, int]]:
+    """The store's quads as sorted N-Quads, and how many quads with blank nodes each graph holds (a store gives
+    blank nodes labels of its own)."""
+    named: list[str] = []
+    blank: dict[str, int] = {}
+    for q in open_store(out):
+        if isinstance(q.subject, pyoxigraph.BlankNode) or isinstance(q.object, pyoxigraph.BlankNode):
+            blank[str(q.graph_name)] = blank.get(str(q.graph_name), 0) + 1
+        else:
+            named.append(str(q))
+    return sorted(named), blank
+
+
+def _same_as_clean(out: Path, corpus: Path, clean: Path) -> None:
+    """The rebuilt folder holds what a clean build of the same corpus gives: graph.trig, manifest, store."""
+    build(corpus, clean)
+    assert (out / "graph.trig").read_bytes() == (clean / "graph.trig").read_bytes()
+    mine, theirs = _manifest(out), _manifest(clean)
+    for manifest in (mine, theirs):  # what differs by design: the store generation, what this build extracted
+        del manifest["store"]
+        for key in ("extracted", "cached", "removed"):
+            del manifest["summary"][key]
+    assert mine == theirs
+    dumped, expected = _store_dump(out), _store_dump(clean)
+    assert dumped == expected and len(dumped[0]) > 1000
 
 
 def _start(corpus: Path, out: Path) -> subprocess.Popen[str]:
@@ -194,8 +237,16 @@ def test_damaged_cache_entries_are_extracted_again(tmp_path: Path, corpus: Path)
     out = tmp_path / "out"
     build(corpus, out)
     trig = (out / "graph.trig").read_bytes()
+    packed = sorted((out / "cache" / "packed").iterdir())
+    packed[0].write_bytes(b'[["x", "trunc')  # the checked extraction as kept: damaged -> read from the record
+    summary = build(corpus, out).summary
+    assert (summary.extracted, summary.cached) == (0, 4)
+    assert (out / "graph.trig").read_bytes() == trig
     entry = sorted((out / "cache" / "extractions").iterdir())[0]
-    entry.write_text('{"document": {"id": "trunc')
+    entry.write_text('{"document": {"id": "trunc')  # the record itself damaged (and nothing kept beside it)
+    for path in (out / "cache" / "packed").iterdir():
+        if path.name.startswith(entry.stem):
+            path.unlink()
     summary = build(corpus, out).summary
     assert (summary.extracted, summary.cached) == (1, 3)
     assert (out / "graph.trig").read_bytes() == trig
