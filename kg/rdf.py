@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from rdflib.term import Literal, Node, URIRef
 from kg.iris import Iris
 from kg.records import Claim, Document, Extraction, Problem, Relation
 from kg.seed import SeedKB
-from kg.trig import nt_boolean, nt_integer, nt_iri, nt_string, nt_term, sort_lines
+from kg.trig import Prefixes, Statement, nt_boolean, nt_integer, nt_iri, nt_string, nt_term, subject_order
 from kg.vocab import KG, OA, SCHEMA
 
 CONTEXT_CHARS = 32  # oa:prefix / oa:suffix length
@@ -117,10 +118,13 @@ _T = _vocabulary_terms()
 
 
 class _Writer:
-    """Writes a document graph as N-Triples lines (terms from rdflib's namespaces and the ontology's).
+    """Writes a document graph as N-Triples terms grouped by subject (terms from rdflib's namespaces and the
+    ontology's).
 
-    Lines are made directly rather than through rdflib term objects: a document graph has hundreds of
-    triples, and this runs for every new or changed document beside the spaCy pipeline.
+    Terms are made directly rather than through rdflib term objects, and kept by subject so that the graph
+    is sorted by subject and written as TriG without making, sorting and splitting a line per triple: a
+    document graph has thousands of triples, and this runs for every new or changed document beside the
+    spaCy pipeline.
     """
 
     def __init__(self, ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB) -> None:
@@ -130,54 +134,69 @@ class _Writer:
         self.activity = activity
         self.seed = seed
         self.doc_iri = nt_iri(iris.document(self.doc.id))
-        self.lines: list[str] = []
+        self.nodes: dict[str, list[tuple[str, str]]] = {}
 
-    def add(self, s: str, p: str, o: str) -> None:
-        self.lines.append(f"{s} {_T[p]} {o} .")
+    def node(self, subject: str, *pairs: tuple[str, str]) -> None:
+        """Statements about ``subject``: (predicate, object) pairs."""
+        found = self.nodes.get(subject)
+        if found is None:
+            self.nodes[subject] = list(pairs)
+        else:
+            found.extend(pairs)
+
+    def statements(self) -> Iterator[Statement]:
+        """Every subject with its objects by predicate, without duplicates, in the order of
+        :func:`kg.trig.sort_lines` (subjects, then predicates, then objects, sorted)."""
+        nodes = self.nodes
+        for subject in sorted(nodes, key=subject_order):
+            groups: dict[str, list[str]] = {}
+            for p, o in sorted(set(nodes[subject])):
+                found = groups.get(p)
+                if found is None:
+                    groups[p] = [o]
+                else:
+                    found.append(o)
+            yield subject, groups
 
     # --- the document -----------------------------------------------------------------------------------
     def document(self) -> None:
         doc, d = self.doc, self.doc_iri
-        self.add(d, "rdf:type", _T["kg:Document"])
-        self.add(d, "rdf:type", nt_term(document_kind(doc, self.seed)))
-        self.add(d, "dct:identifier", nt_string(doc.id))
+        pairs = [(_T["rdf:type"], _T["kg:Document"]), (_T["rdf:type"], nt_term(document_kind(doc, self.seed))),
+                 (_T["dct:identifier"], nt_string(doc.id))]
         if doc.title:
-            self.add(d, "dct:title", nt_string(doc.title))
+            pairs.append((_T["dct:title"], nt_string(doc.title)))
         if doc.url:
-            self.add(d, "dct:source", nt_term(url_term(doc.url)))
+            pairs.append((_T["dct:source"], nt_term(url_term(doc.url))))
         if doc.publisher:
-            self.add(d, "dct:publisher", nt_string(doc.publisher))
+            pairs.append((_T["dct:publisher"], nt_string(doc.publisher)))
         if doc.date:
-            self.add(d, "dct:date", nt_term(date_literal(doc.date)))
+            pairs.append((_T["dct:date"], nt_term(date_literal(doc.date))))
         for author in doc.authors:
-            self.add(d, "dct:creator", nt_string(author))
-        self.add(d, "kg:sha256", nt_string(doc.sha256))
-        self.add(d, "kg:format", nt_string(doc.format))
-        self.add(d, "kg:path", nt_string(doc.path))
-        self.add(d, "kg:text", nt_string(doc.text))
+            pairs.append((_T["dct:creator"], nt_string(author)))
+        pairs += [(_T["kg:sha256"], nt_string(doc.sha256)), (_T["kg:format"], nt_string(doc.format)),
+                  (_T["kg:path"], nt_string(doc.path)), (_T["kg:text"], nt_string(doc.text))]
         if doc.page_starts:
-            self.add(d, "kg:pageStarts", nt_string(" ".join(str(n) for n in doc.page_starts)))
+            pairs.append((_T["kg:pageStarts"], nt_string(" ".join(str(n) for n in doc.page_starts))))
         act = nt_iri(self.activity.iri)  # described once, in graph/cross
-        self.add(d, "prov:wasGeneratedBy", act)
-        self.add(act, "prov:used", d)
+        pairs.append((_T["prov:wasGeneratedBy"], act))
+        self.node(d, *pairs)
+        self.node(act, (_T["prov:used"], d))
 
     # --- mentions ---------------------------------------------------------------------------------------
     def mentions(self) -> None:
+        mentions = _T["kg:mentions"]
         for ent in self.ex.entities:
             e = nt_iri(ent.id)
             if ent.mentions:
-                self.add(self.doc_iri, "kg:mentions", e)
+                self.node(self.doc_iri, (mentions, e))
             for m in ent.mentions:
                 self.mention(e, m.start, m.end, m.text)
 
     def mention(self, entity: str, start: int, end: int, text: str) -> None:
-        m = nt_iri(self.iris.mention(self.doc.id, start, end))
-        self.add(m, "rdf:type", _T["kg:Mention"])
-        self.add(m, "kg:mentionOf", entity)
-        self.add(m, "kg:inDocument", self.doc_iri)
-        self.add(m, "oa:start", nt_integer(start))
-        self.add(m, "oa:end", nt_integer(end))
-        self.add(m, "oa:exact", nt_string(text))
+        self.node(nt_iri(self.iris.mention(self.doc.id, start, end)),
+                  (_T["rdf:type"], _T["kg:Mention"]), (_T["kg:mentionOf"], entity),
+                  (_T["kg:inDocument"], self.doc_iri), (_T["oa:start"], nt_integer(start)),
+                  (_T["oa:end"], nt_integer(end)), (_T["oa:exact"], nt_string(text)))
 
     # --- evidence ---------------------------------------------------------------------------------------
     def evidence(self, owner: str, start: int, end: int, page: int | None) -> None:
@@ -185,21 +204,17 @@ class _Writer:
         target = nt_iri(self.iris.target(owner))
         quote_sel = nt_iri(self.iris.quote_selector(owner))
         position = nt_iri(self.iris.position_selector(owner))
-        o = nt_iri(owner)
-        self.add(o, "kg:evidence", target)
-        self.add(target, "rdf:type", _T["oa:SpecificResource"])
-        self.add(target, "oa:hasSource", self.doc_iri)
-        self.add(target, "oa:hasSelector", quote_sel)
-        self.add(target, "oa:hasSelector", position)
+        self.node(nt_iri(owner), (_T["kg:evidence"], target))
+        self.node(target, (_T["rdf:type"], _T["oa:SpecificResource"]), (_T["oa:hasSource"], self.doc_iri),
+                  (_T["oa:hasSelector"], quote_sel), (_T["oa:hasSelector"], position))
         if page is not None:
-            self.add(target, "kg:page", nt_integer(page))
-        self.add(quote_sel, "rdf:type", _T["oa:TextQuoteSelector"])
-        self.add(quote_sel, "oa:exact", nt_string(text[start:end]))
-        self.add(quote_sel, "oa:prefix", nt_string(text[max(0, start - CONTEXT_CHARS) : start]))
-        self.add(quote_sel, "oa:suffix", nt_string(text[end : end + CONTEXT_CHARS]))
-        self.add(position, "rdf:type", _T["oa:TextPositionSelector"])
-        self.add(position, "oa:start", nt_integer(start))
-        self.add(position, "oa:end", nt_integer(end))
+            self.node(target, (_T["kg:page"], nt_integer(page)))
+        self.node(quote_sel, (_T["rdf:type"], _T["oa:TextQuoteSelector"]),
+                  (_T["oa:exact"], nt_string(text[start:end])),
+                  (_T["oa:prefix"], nt_string(text[max(0, start - CONTEXT_CHARS) : start])),
+                  (_T["oa:suffix"], nt_string(text[end : end + CONTEXT_CHARS])))
+        self.node(position, (_T["rdf:type"], _T["oa:TextPositionSelector"]), (_T["oa:start"], nt_integer(start)),
+                  (_T["oa:end"], nt_integer(end)))
 
     # --- relations --------------------------------------------------------------------------------------
     def relations(self) -> None:
@@ -210,15 +225,11 @@ class _Writer:
         ev = rel.evidence
         s, p, o = nt_iri(rel.subject), nt_term(KG[rel.predicate]), nt_iri(rel.object)
         r = self.iris.relation(self.doc.id, rel.subject, rel.predicate, rel.object, ev.start, ev.end)
-        a = nt_iri(r)
-        self.lines.append(f"{s} {p} {o} .")
-        self.add(a, "rdf:type", _T["kg:RelationAssertion"])
-        self.add(a, "rdf:subject", s)
-        self.add(a, "rdf:predicate", p)
-        self.add(a, "rdf:object", o)
-        self.add(a, "kg:rule", nt_string(rel.rule))
-        self.add(a, "kg:confidence", nt_term(decimal_literal(min(1.0, max(0.0, rel.confidence)))))
-        self.add(a, "prov:wasDerivedFrom", self.doc_iri)
+        self.node(s, (p, o))
+        self.node(nt_iri(r), (_T["rdf:type"], _T["kg:RelationAssertion"]), (_T["rdf:subject"], s),
+                  (_T["rdf:predicate"], p), (_T["rdf:object"], o), (_T["kg:rule"], nt_string(rel.rule)),
+                  (_T["kg:confidence"], nt_term(decimal_literal(min(1.0, max(0.0, rel.confidence))))),
+                  (_T["prov:wasDerivedFrom"], self.doc_iri))
         self.evidence(r, ev.start, ev.end, self.doc.page_of(ev.start))
 
     # --- claims -----------------------------------------------------------------------------------------
@@ -227,24 +238,30 @@ class _Writer:
             self.claim(claim)
 
     def claim(self, claim: Claim) -> None:
-        c = nt_iri(claim.id)
-        self.add(c, "rdf:type", _T["kg:Claim"])
-        self.add(c, "rdf:type", _T["schema:Claim"])
-        self.add(c, "kg:text", nt_string(claim.text))
-        self.add(c, "kg:statedIn", self.doc_iri)
-        self.add(c, "prov:wasDerivedFrom", self.doc_iri)
-        self.add(c, "kg:modality", _T[f"kg:{claim.modality}"])
-        self.add(c, "kg:quotation", nt_boolean(claim.quotation))
+        pairs = [(_T["rdf:type"], _T["kg:Claim"]), (_T["rdf:type"], _T["schema:Claim"]),
+                 (_T["kg:text"], nt_string(claim.text)), (_T["kg:statedIn"], self.doc_iri),
+                 (_T["prov:wasDerivedFrom"], self.doc_iri), (_T["kg:modality"], _T[f"kg:{claim.modality}"]),
+                 (_T["kg:quotation"], nt_boolean(claim.quotation))]
         if claim.cue:
-            self.add(c, "kg:cue", nt_string(claim.cue))
+            pairs.append((_T["kg:cue"], nt_string(claim.cue)))
         if claim.attributed_to is not None:
-            self.add(c, "kg:attributedTo", nt_iri(claim.attributed_to.id))
+            pairs.append((_T["kg:attributedTo"], nt_iri(claim.attributed_to.id)))
         if claim.reported_by is not None:
-            self.add(c, "kg:reportedBy", nt_iri(claim.reported_by.id))
+            pairs.append((_T["kg:reportedBy"], nt_iri(claim.reported_by.id)))
         for about in claim.about:
-            self.add(c, "kg:about", nt_iri(about))
+            pairs.append((_T["kg:about"], nt_iri(about)))
+        self.node(nt_iri(claim.id), *pairs)
         page = claim.page if claim.page is not None else self.doc.page_of(claim.start)
         self.evidence(claim.id, claim.start, claim.end, page)
+
+
+def _written(ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB) -> _Writer:
+    writer = _Writer(ex, iris, activity, seed)
+    writer.document()
+    writer.mentions()
+    writer.relations()
+    writer.claims()
+    return writer
 
 
 def document_lines(ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB) -> list[str]:
@@ -252,12 +269,15 @@ def document_lines(ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB)
 
     Pass the extraction through :func:`check_extraction` first.
     """
-    writer = _Writer(ex, iris, activity, seed)
-    writer.document()
-    writer.mentions()
-    writer.relations()
-    writer.claims()
-    return sort_lines(writer.lines)
+    return [f"{s} {p} {o} ." for s, groups in _written(ex, iris, activity, seed).statements()
+            for p, objects in groups.items() for o in objects]
+
+
+def document_block(ex: Extraction, iris: Iris, activity: Activity, seed: SeedKB, prefixes: Prefixes) -> str:
+    """The graph ``graph/doc/{id}`` of one extraction as a TriG block: what ``prefixes.trig_block`` writes for
+    :func:`document_lines`, without making the lines. Pass the extraction through :func:`check_extraction` first.
+    """
+    return prefixes.graph_block(iris.document_graph(ex.document.id), _written(ex, iris, activity, seed).statements())
 
 
 # --- checking what the extractor gave -------------------------------------------------------------------
@@ -323,4 +343,4 @@ def check_extraction(ex: Extraction, vocab: Vocabulary) -> tuple[Extraction, tup
 
 
 __all__ = ["CONTEXT_CHARS", "Activity", "Vocabulary", "check_extraction", "date_literal", "decimal_literal",
-           "document_kind", "document_lines", "url_term"]
+           "document_block", "document_kind", "document_lines", "url_term"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import rdflib
@@ -21,6 +21,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import BNode, Literal, Node, URIRef
 
 Triple = tuple[Node, Node, Node]
+Statement = tuple[str, Mapping[str, Sequence[str]]]  # a subject and its objects by predicate (N-Triples terms)
 
 _LITERAL_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f\ud800-\udfff]')
 _LITERAL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
@@ -94,10 +95,9 @@ def nt_line(triple: Triple) -> str:
 
 
 def _order(line: str) -> tuple[str, str]:
-    """Sort key of a statement: its subject without brackets, so a claim comes before its ``/target``."""
+    """Sort key of a statement: its subject without brackets (:func:`subject_order`), then the rest."""
     cut = line.index(" ")
-    subject = line[1:cut - 1] if line[0] == "<" else line[:cut]
-    return subject, line[cut:]
+    return subject_order(line[:cut]), line[cut:]
 
 
 def sort_lines(lines: Iterable[str]) -> list[str]:
@@ -175,47 +175,79 @@ class Prefixes:
 
     def body(self, lines: Iterable[str], indent: str = "") -> str:
         """Sorted canonical lines as Turtle statements: one block per subject, ``a`` first."""
+        return self.statements(subject_runs(lines), indent)
+
+    def statements(self, runs: Iterable[Statement], indent: str = "") -> str:
+        """Turtle statements, one block per subject in the order given: ``a`` first, then the other predicates
+        in order, each predicate's objects in the order given (several long ones one a line)."""
         out: list[str] = []
-        seen: dict[str, str] = {}  # IRIs repeat: abbreviate each once
+        seen: dict[str, str] = {}  # IRIs and typed literals repeat: abbreviate each once
+        abbreviate = self.abbreviate
 
         def short(term: str) -> str:
-            if term[0] != "<":
-                return self.abbreviate(term)
             found = seen.get(term)
             if found is None:
-                found = seen[term] = self.abbreviate(term)
+                if term[-1] != ">":  # neither an IRI nor a typed literal: written as it is
+                    return term
+                found = seen[term] = abbreviate(term)
             return found
 
-        subject: str | None = None
-        groups: dict[str, list[str]] = {}
-
-        def flush() -> None:
-            if subject is None:
-                return
-            preds = sorted(groups, key=lambda p: (p != _TYPE, p))
+        sep = f" ;\n{indent}    "
+        wide = f",\n{indent}        "
+        for subject, groups in runs:
+            preds = sorted(groups)
+            if _TYPE in groups and preds[0] != _TYPE:
+                preds.remove(_TYPE)
+                preds.insert(0, _TYPE)
             parts = []
             for pred in preds:
                 name = "a" if pred == _TYPE else short(pred)
-                objects = [short(o) for o in groups[pred]]
+                found = groups[pred]
+                if len(found) == 1:
+                    parts.append(f"{name} {short(found[0])}")
+                    continue
+                objects = [short(o) for o in found]
                 joined = ", ".join(objects)
-                if len(objects) > 1 and len(joined) > WIDTH:  # one object a line
-                    joined = f",\n{indent}        ".join(objects)
+                if len(joined) > WIDTH:  # one object a line
+                    joined = wide.join(objects)
                 parts.append(f"{name} {joined}")
-            sep = f" ;\n{indent}    "
             out.append(f"{indent}{short(subject)} {sep.join(parts)} .\n")
-
-        for line in lines:
-            s, p, o = split_line(line)
-            if s != subject:
-                flush()
-                subject, groups = s, {}
-            groups.setdefault(p, []).append(o)
-        flush()
         return "".join(out)
 
     def trig_block(self, graph: str, lines: Iterable[str]) -> str:
         """One named graph: ``<graph> {`` the statements ``}``."""
-        return f"{self.abbreviate(nt_term(URIRef(graph)))} {{\n{self.body(lines, '  ')}}}\n"
+        return self.graph_block(graph, subject_runs(lines))
+
+    def graph_block(self, graph: str, runs: Iterable[Statement]) -> str:
+        """One named graph from statements grouped by subject (see :meth:`statements`): what
+        :meth:`trig_block` writes for the same triples as sorted lines."""
+        return f"{self.abbreviate(nt_term(URIRef(graph)))} {{\n{self.statements(runs, '  ')}}}\n"
+
+
+def subject_runs(lines: Iterable[str]) -> Iterator[Statement]:
+    """Canonical lines as statements: each run of lines with the same subject, its objects by predicate
+    (predicates and objects in the order of the lines)."""
+    subject: str | None = None
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        s, p, rest = line.split(" ", 2)
+        if s != subject:
+            if subject is not None:
+                yield subject, groups
+            subject, groups = s, {}
+        found = groups.get(p)
+        if found is None:
+            groups[p] = [rest[:-2]]
+        else:
+            found.append(rest[:-2])
+    if subject is not None:
+        yield subject, groups
+
+
+def subject_order(subject: str) -> str:
+    """The sort key of a subject term in graph.trig's order (:func:`sort_lines`): an IRI without its brackets,
+    so a claim comes before its ``/target``."""
+    return subject[1:-1] if subject[0] == "<" else subject
 
 
 def split_block(block: str, max_chars: int) -> list[str]:
@@ -238,5 +270,6 @@ def split_block(block: str, max_chars: int) -> list[str]:
     return pieces
 
 
-__all__ = ["Prefixes", "Triple", "canonical_lines", "nt_boolean", "nt_integer", "nt_iri", "nt_line", "nt_string",
-           "nt_term", "nt_typed", "sort_lines", "split_block", "split_line"]
+__all__ = ["Prefixes", "Statement", "Triple", "canonical_lines", "nt_boolean", "nt_integer", "nt_iri", "nt_line",
+           "nt_string", "nt_term", "nt_typed", "sort_lines", "split_block", "split_line", "subject_order",
+           "subject_runs"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyoxigraph
 import pytest
 import rdflib
@@ -14,7 +16,7 @@ from rdflib.term import BNode, Literal, URIRef
 from kg.build import build_prefixes, vocabulary
 from kg.config import Settings
 from kg.iris import Iris
-from kg.rdf import Activity, check_extraction, date_literal, document_lines, url_term
+from kg.rdf import Activity, check_extraction, date_literal, document_block, document_lines, url_term
 from kg.rdf_cross import canonical_entities, cross_graph, dangling_references
 from kg.records import Claim, ClaimCluster, Document, Entity, Extraction, Mention, Merge, Ref, Relation, Span
 from kg.seed import load_seed, ontology_graph
@@ -308,6 +310,25 @@ def test_trig_writer_is_deterministic_whatever_the_insertion_order() -> None:
     lines = canonical_lines(g)
     assert lines == sort_lines(reversed(lines)) and len(lines) == len(set(lines)) == len(g)
     assert any("_:b0" in line for line in lines)  # blank nodes get canonical labels
+
+
+def test_document_block_is_the_trig_block_of_the_document_lines(seed) -> None:  # type: ignore[no-untyped-def]
+    """The build writes a document's graph straight from the records (kg.rdf.document_block); it must be the
+    block of the sorted lines: same triples, same order, same abbreviations, duplicates once."""
+    ex = _extraction(_doc(page_starts=(0, 120)))
+    twice = replace(ex.entities[0], mentions=ex.entities[0].mentions * 2)  # a duplicate mention: one in the graph
+    ex = replace(ex, entities=(twice, *ex.entities[1:]), relations=ex.relations * 2)
+    prefixes = build_prefixes(IRIS)
+    lines = document_lines(ex, IRIS, ACTIVITY, seed)
+    assert lines == sort_lines(lines) and len(lines) == len(set(lines))
+    block = document_block(ex, IRIS, ACTIVITY, seed, prefixes)
+    assert block == prefixes.trig_block(IRIS.document_graph(ex.document.id), lines)
+    claim = next(c.id for c in ex.claims if c.attributed_to is not None)
+    assert block.index(prefixes.iri(claim) + " ") < block.index(prefixes.iri(IRIS.target(claim)) + " ")
+    back = rdflib.Dataset()
+    back.parse(data=prefixes.header() + block, format="trig")
+    assert isomorphic(back.graph(URIRef(IRIS.document_graph(ex.document.id))),
+                      rdflib.Graph().parse(data="\n".join(lines), format="nt"))
 
 
 def test_nt_terms_escape_what_n_triples_requires() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spacy.attrs import DEP, SENT_START, TAG
+from spacy.attrs import DEP, ORTH, SENT_START, TAG
 from spacy.tokens import Doc
 
 _KEY = "kg_annotations"
@@ -43,7 +43,10 @@ def token_texts(doc: Doc) -> list[str]:
     cached = doc.user_data.get(_TEXTS)
     if isinstance(cached, list) and len(cached) == len(doc):
         return cached
-    texts = [t.text for t in doc]
+    hashes = doc.to_array(ORTH).tolist()  # no Token object per token; each distinct string looked up once
+    strings = doc.vocab.strings
+    found = {h: strings[h] for h in set(hashes)}
+    texts = [found[h] for h in hashes]
     doc.user_data[_TEXTS] = texts
     return texts
 

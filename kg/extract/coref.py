@@ -24,6 +24,7 @@ from spacy.tokens import Token
 
 from kg.errors import InputError
 from kg.extract.annotations import annotated
+from kg.extract.docview import DocView, doc_view
 from kg.extract.groups import DocEntities, Group
 from kg.extract.linking import ORG_TYPES, PLACE_TYPES, normalize
 
@@ -221,10 +222,11 @@ def _located_end(state: DocEntities, first: int, noun: int) -> int | None:
     return None
 
 
-def _salient(state: DocEntities, start: int, types: tuple[str, ...], sent_starts: list[int]) -> Group | None:
+def _salient(state: DocEntities, view: DocView, start: int, types: tuple[str, ...], sent_starts: list[int]
+             ) -> Group | None:
     """The most salient earlier entity of a fitting class within the window (see kg/patterns/coref.json)."""
     data = coref_data()
-    doc = state.doc
+    heads, deps = view.head, view.dep
     here = bisect_right(sent_starts, start) - 1
     scores: dict[str, tuple[float, int]] = {}
     low = max(0, start - state.lexicon.definite_window)
@@ -239,8 +241,8 @@ def _salient(state: DocEntities, start: int, types: tuple[str, ...], sent_starts
             j -= 1
         group = state.groups[owner]
         if group.type in types and (group.type not in PLACE_TYPES or group.type == "Country"):
-            head = next((doc[m] for m in range(j, k + 1) if not j <= doc[m].head.i <= k), doc[k])
-            weight = data.role_weights.get(head.dep_, data.default_weight)
+            head = next((m for m in range(j, k + 1) if not j <= heads[m] <= k), k)
+            weight = data.role_weights.get(deps[head], data.default_weight)
             back = here - (bisect_right(sent_starts, k) - 1)
             score, nearest = scores.get(owner, (0.0, k))
             scores[owner] = (score + weight * data.sentence_decay**back, max(nearest, k))
@@ -267,6 +269,9 @@ def definite_references(state: DocEntities) -> None:
     doc = state.doc
     if not annotated(doc).parsed:
         return
+    view = doc_view(doc, state.document.text)
+    if view is None:  # DocEntities checked that doc was made from the document's text
+        raise ValueError(f"{state.document.path}: the spaCy doc does not match the document text")
     lex = state.lexicon
     extra = coref_data().extra_nouns
     sent_starts: list[int] | None = None
@@ -305,7 +310,7 @@ def definite_references(state: DocEntities) -> None:
             # inside a named phrase ("Alibaba Cloud, the group's cloud arm"; "Li, the company's chief"): the
             # relation rules resolve it with the name in view (kg/extract/relation_context.py, antecedent)
             continue
-        antecedent = _salient(state, start, types, sent_starts)
+        antecedent = _salient(state, view, start, types, sent_starts)
         if antecedent is not None:
             state.add(antecedent, first, tok.i + 1, "short-form")
 

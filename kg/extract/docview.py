@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from spacy.attrs import DEP, HEAD, IS_ALPHA, IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.tokens import Doc
 
 from kg.extract.annotations import MENTIONS_KEY, VIEW_KEY
@@ -94,30 +95,7 @@ def doc_view(doc: Doc, document_text: str, offset: int = 0) -> DocView | None:
     text = doc_text(doc, document_text, offset)
     if text is None:
         return None
-    orth: list[str] = []
-    lower: list[str] = []
-    lemma: list[str] = []
-    space: list[bool] = []
-    punct: list[bool] = []
-    alpha: list[bool] = []
-    pos: list[str] = []
-    tag: list[str] = []
-    dep: list[str] = []
-    head: list[int] = []
-    starts: list[int] = [0]  # sentence starts, as Doc.sents reads them
-    for tok in doc:
-        orth.append(tok.text)
-        lower.append(tok.lower_)
-        lemma.append(tok.lemma_.lower())
-        space.append(tok.is_space)
-        punct.append(tok.is_punct)
-        alpha.append(tok.is_alpha)
-        pos.append(tok.pos_)
-        tag.append(tok.tag_)
-        dep.append(tok.dep_)
-        head.append(tok.head.i)
-        if tok.is_sent_start and tok.i:
-            starts.append(tok.i)
+    orth, lower, lemma, space, punct, alpha, pos, tag, dep, head, starts = _columns(doc)
     children: list[list[int]] = [[] for _ in head]
     for i, h in enumerate(head):
         if h != i:
@@ -130,6 +108,34 @@ def doc_view(doc: Doc, document_text: str, offset: int = 0) -> DocView | None:
     view = DocView(text, offset, orth, lower, lemma, space, punct, alpha, pos, tag, dep, head, children, found, unit_of)
     doc.user_data[VIEW_KEY] = (len(doc), document_text, offset, view)
     return view
+
+
+_COLUMNS = [ORTH, LOWER, LEMMA, POS, TAG, DEP, IS_SPACE, IS_PUNCT, IS_ALPHA, HEAD, SENT_START]
+_Columns = tuple[list[str], list[str], list[str], list[bool], list[bool], list[bool], list[str], list[str],
+                 list[str], list[int], list[int]]
+
+
+def _columns(doc: Doc) -> _Columns:
+    """The per-token lists of :class:`DocView` (and the sentence starts, as ``Doc.sents`` reads them) from one
+    ``Doc.to_array`` call: no ``Token`` object per token; each distinct string is looked up once."""
+    if len(doc) == 0:
+        return [], [], [], [], [], [], [], [], [], [], [0]
+    arr = doc.to_array(_COLUMNS)  # unsigned: string hashes as they are; HEAD and SENT_START signed below
+    strings = doc.vocab.strings
+
+    def texts(column: list[int], fold: bool = False) -> list[str]:
+        found = {h: strings[h] for h in set(column)}
+        if fold:
+            found = {h: text.lower() for h, text in found.items()}
+        return [found[h] for h in column]
+
+    cols = arr.T.tolist()
+    signed = arr[:, 9:].astype("int64").T.tolist()  # head offsets; sentence starts 1, others -1 or 0
+    head = [i + rel for i, rel in enumerate(signed[0])]
+    starts = [0, *(i for i, flag in enumerate(signed[1]) if flag == 1 and i)]
+    space, punct, alpha = ([bool(flag) for flag in col] for col in cols[6:9])
+    return (texts(cols[0]), texts(cols[1]), texts(cols[2], fold=True), space, punct, alpha, texts(cols[3]),
+            texts(cols[4]), texts(cols[5]), head, starts)
 
 
 def _units(doc: Doc, starts: list[int], orth: list[str], space: list[bool]) -> list[Unit]:
