@@ -211,7 +211,7 @@ def bare_title_relations(ctx: Context, unit: Unit) -> None:
     org = _main_organisation(ctx)
     if org is None or not any(loc.entity.id == org.id for loc in ctx.index.in_range(unit.first, unit.last)):
         return
-    titles = frozenset(ctx.data.raw["bare_titles"])
+    titles = ctx.data.bare_titles
     index = role_index()
     for loc in ctx.index.in_range(unit.first, unit.last):
         if not is_a(loc.type, ["Person"]) or _has_post(ctx, loc):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from kg.extract.spans import pattern_data
@@ -51,6 +51,25 @@ class RelationData:
     keep_hedged: bool
     referring_words: frozenset[str]  # words that resolve to an entity without a mention ("it", "its", "whose")
     referring_lemmas: frozenset[str]  # nouns that do ("the report", "the company's")
+
+    # Tables the rules read once per sentence unit, made once instead.
+    @cached_property
+    def possessors(self) -> list[str]:
+        """Every class that can own something in a possessive rule, sorted."""
+        return sorted({t for e in self.raw["possessives"] for t in e["possessor"]})
+
+    @cached_property
+    def possessed_nouns(self) -> frozenset[str]:
+        """Generic and report nouns: the heads a possessive may attach to through a compound."""
+        return self.generic_nouns | self.report_nouns
+
+    @cached_property
+    def light_verbs(self) -> frozenset[str]:
+        return frozenset(self.raw["light_verbs"])
+
+    @cached_property
+    def bare_titles(self) -> frozenset[str]:
+        return frozenset(self.raw["bare_titles"])
 
 
 def _types(value: object) -> tuple[str, ...] | None:

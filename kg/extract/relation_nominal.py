@@ -20,7 +20,7 @@ from kg.extract.spans import Unit, is_a
 
 def nominal_relations(ctx: Context, unit: Unit) -> None:
     table = nominal_frames()
-    light = frozenset(relation_data().raw["light_verbs"])
+    light = relation_data().light_verbs
     for i in range(unit.first, unit.last + 1):
         if ctx.lemmas[i] not in table:
             continue

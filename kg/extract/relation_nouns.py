@@ -57,8 +57,8 @@ def _owner(ctx: Context, p: Token, wanted: list[str], exclude: Located) -> Resol
 def possessive_relations(ctx: Context, unit: Unit) -> None:
     """"Alibaba's Qwen", "Stanford University's DigiChina Project", "its Entity List", "whose Llama models"."""
     mentions = ctx.index.in_range(unit.first, unit.last, nested=True)
-    nouns = ctx.data.generic_nouns | ctx.data.report_nouns
-    possessors = sorted({t for e in ctx.data.raw["possessives"] for t in e["possessor"]})
+    nouns = ctx.data.possessed_nouns
+    possessors = ctx.data.possessors
     for pos, loc in enumerate(mentions):
         end = ctx.doc[loc.last].idx + len(ctx.doc[loc.last].text)
         if VERSION_TAIL.match(ctx.text, end):
