@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import overload
 
+from kg.clusters import ClaimInputs, claim_inputs
 from kg.config import Settings
 from kg.iris import Iris
 from kg.rdf import Activity, Vocabulary, check_extraction, document_lines
@@ -60,26 +61,36 @@ def cache_record(ex: Extraction) -> str:
     return json.dumps(extraction_to_dict(ex), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def pack(ex: Extraction) -> bytes:
-    return zlib.compress(pickle.dumps(ex, protocol=pickle.HIGHEST_PROTOCOL), 1)
+def pack(ex: Extraction, inputs: ClaimInputs | None = None) -> bytes:
+    """The extraction pickled and compressed; ``inputs``: what claim clustering needs of each claim, computed
+    where the document was extracted (``kg.clusters.claim_inputs``), travels with it."""
+    payload = ex if inputs is None else (ex, inputs)
+    return zlib.compress(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack_with_inputs(data: bytes) -> tuple[Extraction, ClaimInputs | None]:
+    payload = pickle.loads(zlib.decompress(data))
+    ex, inputs = payload if isinstance(payload, tuple) else (payload, None)
+    if not isinstance(ex, Extraction):
+        raise TypeError("not a packed extraction")
+    return ex, inputs
 
 
 def unpack(data: bytes) -> Extraction:
-    ex = pickle.loads(zlib.decompress(data))
-    if not isinstance(ex, Extraction):
-        raise TypeError("not a packed extraction")
-    return ex
+    return unpack_with_inputs(data)[0]
 
 
 def render(ex: Extraction, ctx: RenderContext, seed: SeedKB, iris: Iris, *, record: bool = True,
-           block: str | None = None) -> Rendered:
-    """Check ``ex`` and write its graph block (unless ``block`` is already known) and its cache record."""
+           block: str | None = None, inputs: bool = False) -> Rendered:
+    """Check ``ex`` and write its graph block (unless ``block`` is already known) and its cache record;
+    ``inputs``: also compute what claim clustering needs of each claim (its input digest and features), so
+    that the build process does not (done where documents are extracted: in parallel)."""
     checked, problems = check_extraction(ex, ctx.vocab)
     if block is None:
         lines = document_lines(checked, iris, ctx.activity, seed)
         block = ctx.prefixes.trig_block(iris.document_graph(ex.document.id), lines)
-    return Rendered(ex.document.id, cache_record(ex) if record else "", block, pack(checked),
-                    ex.problems + problems)
+    packed = pack(checked, claim_inputs(checked) if inputs else None)
+    return Rendered(ex.document.id, cache_record(ex) if record else "", block, packed, ex.problems + problems)
 
 
 def render_batch(documents: list[Document], settings: Settings, ctx: RenderContext) -> list[Rendered]:
@@ -88,7 +99,7 @@ def render_batch(documents: list[Document], settings: Settings, ctx: RenderConte
 
     seed = load_seed(settings)
     iris = Iris(ctx.base_iri)
-    return [render(ex, ctx, seed, iris) for ex in extract_batch(documents, settings)]
+    return [render(ex, ctx, seed, iris, inputs=True) for ex in extract_batch(documents, settings)]
 
 
 def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -159,6 +170,11 @@ class PackedExtractions(Sequence[Extraction]):
         for data in self._packed:
             yield unpack(data)
 
+    def with_inputs(self) -> Iterator[tuple[Extraction, ClaimInputs | None]]:
+        """Each extraction with its claims' clustering inputs when they were computed with it (else None)."""
+        for data in self._packed:
+            yield unpack_with_inputs(data)
+
 
 __all__ = ["PackedExtractions", "RenderContext", "Rendered", "cache_record", "pack", "render", "render_batch",
-           "render_documents", "unpack"]
+           "render_documents", "unpack", "unpack_with_inputs"]

@@ -23,19 +23,21 @@ figures, years and polarity: they are decided once per distinct pair of those, n
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from kg.claim_similarity import ClaimFeatures, Comparison, SimilarityParams, TermWeights
-from kg.claim_text import quantities_agree, quantities_conflict
+from kg.claim_text import Quantity, quantities_agree, quantities_conflict
 from kg.cluster_features import FeatureTable, Kind, TableWeights, entity_terms
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+_V = TypeVar("_V")
 
 REASONS = ("similar", "dissimilar", "negation", "figures", "years")
 SIMILAR, DISSIMILAR, NEGATION, FIGURES, YEARS = range(5)
@@ -113,41 +115,53 @@ class PairScorer:
         term_ent = entity_terms(table.vocab)
         self.w: FloatArray = np.concatenate([weights.term_w, weights.pair_w])
         self.ent: BoolArray = np.concatenate([term_ent, np.zeros(len(weights.pair_keys), dtype=np.bool_)])
-        self.t_off, self.t_ids = table.t_off, table.t_ids.astype(np.int64)
+        self.t_off, self.t_ids = table.t_off, table.t_ids  # int32: the scorer's arrays are as small as they can be
         keys = table.p_keys
         bonus = ~(term_ent[keys >> 32] & term_ent[keys & 0xFFFFFFFF])  # pairs of two entities earn no bonus
-        p_owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(table.p_off))
-        self.b_ids: IntArray = v + np.searchsorted(weights.pair_keys, keys[bonus])
+        p_owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(table.p_off))
+        self.b_ids = (v + np.searchsorted(weights.pair_keys, keys[bonus])).astype(np.int32)
         self.b_off: IntArray = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(p_owner[bonus], minlength=n), out=self.b_off[1:])
         del keys, bonus, p_owner
-        t_owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.t_off))
-        b_owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.b_off))
         size = len(self.w)
         self.stop: BoolArray = np.concatenate([weights.term_df, weights.pair_df]) > max_postings
-        # posting lists of the non-stop terms and bonus pairs (units ascending in each)
-        occ_ids = np.concatenate([self.t_ids, self.b_ids])
-        occ_units = np.concatenate([t_owner, b_owner])
-        live = ~self.stop[occ_ids]
-        order = np.lexsort((occ_units[live], occ_ids[live]))
-        self.p_units: IntArray = occ_units[live][order]
-        self.p_off: IntArray = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(occ_ids[live], minlength=size), out=self.p_off[1:])
-        # stop terms and stop bonus pairs: each unit's, and one sorted key (id * n + unit) per holder
+        # every (id, unit) held as one sorted key id * n + unit: the posting lists of the non-stop ids (units
+        # ascending in each) and, for stop ids, the keys looked up when a pair is scored
+        t_owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.t_off))
+        held = np.concatenate([self.t_ids.astype(np.int64) * n + t_owner,
+                               self.b_ids.astype(np.int64) * n + np.repeat(np.arange(n, dtype=np.int64),
+                                                                           np.diff(self.b_off))])
+        held.sort()
+        stop = self.stop[held // n]
+        self.stop_keys: IntArray = held[stop]
+        held = held[~stop]
+        del stop
+        self.p_units = (held % n).astype(np.int32)
+        self.p_off: IntArray = np.searchsorted(held, np.arange(size + 1, dtype=np.int64) * n)
+        del held
         self.st_off, self.st_ids = self._stop_rows(self.t_off, self.t_ids)
         self.sb_off, self.sb_ids = self._stop_rows(self.b_off, self.b_ids)
-        held = ~live
-        self.stop_keys: IntArray = np.sort(occ_ids[held] * n + occ_units[held])
-        del occ_ids, occ_units, live, held, order, b_owner
         term_w = self.w[self.t_ids]
         self.sq: FloatArray = _sum(t_owner, term_w * term_w, n)
         self.lin: FloatArray = _sum(t_owner, term_w, n)
         self.entities: BoolArray = _sum(t_owner, self.ent[self.t_ids].astype(np.float64), n) > 0
+        del t_owner, term_w
         self.kinds: list[Kind] = table.vocab.kinds.items
         kind_figures = np.asarray([any(q.unit or q.value >= 1000 for q in k[0]) for k in self.kinds], dtype=np.bool_)
         self.kind: IntArray = table.kind.astype(np.int64)
         self.figures: BoolArray = kind_figures[self.kind] if len(self.kind) else np.zeros(0, dtype=np.bool_)
-        self._verdicts: dict[tuple[int, int], tuple[int, bool]] = {}
+        # per kind: its figures (by id), years (by id), polarity and the units its figures are in (bits)
+        quantities: dict[frozenset[Quantity], int] = {}
+        years: dict[frozenset[int], int] = {}
+        units: dict[str, int] = {}
+        self.k_q = np.asarray([quantities.setdefault(k[0], len(quantities)) for k in self.kinds], dtype=np.int64)
+        self.k_y = np.asarray([years.setdefault(k[1], len(years)) for k in self.kinds], dtype=np.int64)
+        self.k_neg = np.asarray([k[2] for k in self.kinds], dtype=np.bool_)
+        self.k_units = np.asarray([_unit_bits(k[0], units) for k in self.kinds], dtype=np.int64)
+        self.quantities, self.years = list(quantities), list(years)
+        self._no_years = years.get(frozenset(), -1)
+        self._figures: dict[tuple[int, int], tuple[bool, bool]] = {}  # (agree, conflict) of two sets of figures
+        self._years: dict[tuple[int, int], bool] = {}  # do two sets of years conflict
         self._named: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # entities and names of a unit
         self.shorter_floor = params.min_terms * weights.mean
         self.one_minus_share = 1 - params.cosine_share
@@ -219,7 +233,7 @@ class PairScorer:
         sid = ids[expand(off[cu], lengths)]
         if not len(sid):
             return pair, sid
-        query = sid * self.n + cv[pair]
+        query = sid.astype(np.int64) * self.n + cv[pair]
         at = np.searchsorted(self.stop_keys, query)
         at[at == len(self.stop_keys)] = 0
         hit = self.stop_keys[at] == query if len(self.stop_keys) else np.zeros(len(query), dtype=np.bool_)
@@ -295,21 +309,48 @@ class PairScorer:
         return bool(na & nb)
 
     def _decide_kinds(self, a: IntArray, b: IntArray) -> tuple[BoolArray, IntArray]:
-        """Per pair: do the figures earn the agreeing bonus, and the conflict found (SIMILAR for none); decided
-        once per distinct pair of (figures, years, polarity)."""
+        """Per pair: do the figures earn the agreeing bonus, and the conflict found (SIMILAR for none), as
+        ``decide`` finds it: years first, then polarity, then figures. Years and figures are compared once per
+        distinct pair of sets, and only when both sides have some (figures: in a unit in common)."""
         ka, kb = self.kind[a], self.kind[b]
-        nk = len(self.kinds)
-        codes, inv = np.unique(ka * nk + kb, return_inverse=True)
-        agree = np.zeros(len(codes), dtype=np.bool_)
-        verdict = np.zeros(len(codes), dtype=np.int64)
-        for k, code in enumerate(codes.tolist()):
-            x, y = divmod(code, nk)
-            found = self._verdicts.get((x, y))
+        m = len(a)
+        conflict_years = np.zeros(m, dtype=np.bool_)
+        ya, yb = self.k_y[ka], self.k_y[kb]
+        both = (ya != self._no_years) & (yb != self._no_years) & (ya != yb)
+        for i, found in zip(np.flatnonzero(both).tolist(), self._pairs(self._years, ya[both], yb[both],
+                                                                        self._years_conflict), strict=True):
+            conflict_years[i] = found
+        agree = np.zeros(m, dtype=np.bool_)
+        conflict_figures = np.zeros(m, dtype=np.bool_)
+        shared = (self.k_units[ka] & self.k_units[kb]) != 0
+        qa, qb = self.k_q[ka][shared], self.k_q[kb][shared]
+        at = np.flatnonzero(shared).tolist()
+        for i, (ok, bad) in zip(at, self._pairs(self._figures, qa, qb, self._figures_verdict), strict=True):
+            agree[i], conflict_figures[i] = ok, bad
+        verdict = np.full(m, SIMILAR, dtype=np.int64)
+        verdict[conflict_figures] = FIGURES
+        verdict[self.k_neg[ka] != self.k_neg[kb]] = NEGATION
+        verdict[conflict_years] = YEARS
+        return agree & self.figures[a] & self.figures[b], verdict
+
+    @staticmethod
+    def _pairs(cache: dict[tuple[int, int], _V], xs: IntArray, ys: IntArray,
+               compute: Callable[[int, int], _V]) -> list[_V]:
+        """``compute(x, y)`` for each pair, computed once per distinct pair (``cache``)."""
+        out = []
+        for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+            found = cache.get((x, y))
             if found is None:
-                found = self._verdicts[(x, y)] = _verdict(self.kinds[x], self.kinds[y])
-            verdict[k], agree[k] = found
-        bonus = agree[inv].reshape(len(a)) & self.figures[a] & self.figures[b]
-        return bonus, verdict[inv].reshape(len(a))
+                found = cache[(x, y)] = compute(x, y)
+            out.append(found)
+        return out
+
+    def _years_conflict(self, x: int, y: int) -> bool:
+        return not self.years[x] & self.years[y]
+
+    def _figures_verdict(self, x: int, y: int) -> tuple[bool, bool]:
+        qa, qb = self.quantities[x], self.quantities[y]
+        return quantities_agree(qa, qb, significant=True), quantities_conflict(qa, qb)
 
     def _combine(self, cu: IntArray, cv: IntArray, lin: FloatArray, sq: FloatArray, shared_ent: FloatArray,
                  bonus: FloatArray) -> FloatArray:
@@ -329,15 +370,11 @@ class PairScorer:
         return result
 
 
-def _verdict(x: Kind, y: Kind) -> tuple[int, bool]:
-    """:func:`kg.claim_similarity.decide`'s conflict for claims with these figures, years and polarities, and
-    whether their figures agree (the bonus, before the significance test of each side)."""
-    (qa, ya, na), (qb, yb, nb) = x, y
-    agree = quantities_agree(qa, qb, significant=True)
-    if ya and yb and not ya & yb:
-        return YEARS, agree
-    if na != nb:
-        return NEGATION, agree
-    if quantities_conflict(qa, qb):
-        return FIGURES, agree
-    return SIMILAR, agree
+def _unit_bits(quantities: frozenset[Quantity], units: dict[str, int]) -> int:
+    """One bit per unit the figures are in (two sets of figures without a unit in common neither agree nor
+    conflict); all bits once there are more units than bits."""
+    bits = 0
+    for q in quantities:
+        k = units.setdefault(q.unit, len(units))
+        bits |= 1 << k if k < 62 else (1 << 62) - 1
+    return bits

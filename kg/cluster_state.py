@@ -24,8 +24,8 @@ lexicon) only means that everything is computed again.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import os
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kg.buildio import remove_stale, write_bytes
+from kg.buildio import remove_stale, tmp_path
 from kg.claim_similarity import ClaimFeatures
 from kg.claim_text import Quantity
 from kg.cluster_features import FeatureTable, Kind, Vocabularies
@@ -170,9 +170,13 @@ def save_state(folder: Path, state: ClusterState) -> None:
         "edges": state.edges.astype(np.int32), "edge_scores": state.edge_scores,
         "contradictions": state.contradictions.astype(np.int32),
     }
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    del header, arrays
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale(folder)  # what an interrupted build left
-    write_bytes(folder / STATE_FILE, buffer.getvalue())
+    target = folder / STATE_FILE
+    tmp = tmp_path(target)
+    try:  # written straight to a file: the state is not held twice in memory
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

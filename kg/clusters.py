@@ -26,19 +26,21 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import zlib
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from kg.claim_similarity import SimilarityParams, claim_features
+from kg.claim_similarity import ClaimFeatures, SimilarityParams, claim_features
 from kg.claim_text import LEXICON_FILE
 from kg.cluster_features import FeatureRows, FeatureTable, TableWeights
 from kg.cluster_state import (
@@ -46,6 +48,7 @@ from kg.cluster_state import (
     STATE_FORMAT,
     ClusterState,
     docs_digest,
+    features_from_json,
     features_line,
     load_state,
     save_state,
@@ -123,6 +126,33 @@ def input_key(claim: Claim, spans: tuple[tuple[int, int, str], ...]) -> str:
     return hashlib.sha1(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
+ClaimInputs = tuple[tuple[str, str], ...]
+"""Per claim of an extraction, in order: its input digest and its features line (``features_line``)."""
+
+
+def _claim_spans(ex: Extraction) -> Iterator[tuple[Claim, tuple[tuple[int, int, str], ...]]]:
+    """Each claim with the entity mentions inside it (offsets relative to the claim)."""
+    starts, mentions = _spans(ex)
+    for claim in ex.claims:
+        yield claim, tuple((s - claim.start, e - claim.start, iri)
+                           for s, e, iri in mentions[bisect_left(starts, claim.start):bisect_left(starts, claim.end)]
+                           if e <= claim.end)
+
+
+def _features(claim: Claim, spans: tuple[tuple[int, int, str], ...]) -> ClaimFeatures:
+    return claim_features(claim.text, entity_spans=spans, about=claim.about, negated=claim.modality == "negated")
+
+
+def claim_inputs(ex: Extraction) -> ClaimInputs:
+    """What clustering computes of each claim of ``ex`` on its own, for the worker that extracted it to compute
+    (``kg.build_work.render``): the build process then only parses the features of claims it has not seen."""
+    return tuple((input_key(claim, spans), features_line(_features(claim, spans))) for claim, spans in _claim_spans(ex))
+
+
+class _WithInputs(Protocol):
+    def with_inputs(self) -> Iterator[tuple[Extraction, ClaimInputs | None]]: ...
+
+
 def state_signature(params: ClusterParams) -> str:
     """What a kept state must have been computed with: method, parameters and lexicon."""
     lexicon = resources.files("kg.patterns").joinpath(LEXICON_FILE).read_bytes()
@@ -147,20 +177,24 @@ def _collect(extractions: Sequence[Extraction], old: ClusterState,
     fresh = FeatureRows(old.vocab)
     rows: dict[str, int] = {}  # unit id -> its row: in the state's table (< n_old), else n_old + row in ``fresh``
     docs: list[DocumentInfo] = []
-    for d, ex in enumerate(extractions):
+    source = cast(_WithInputs, extractions).with_inputs() if hasattr(extractions, "with_inputs") else (
+        (ex, None) for ex in extractions)
+    for d, (ex, given) in enumerate(source):
         docs.append(DocumentInfo.of(ex.document, iris))
         names: dict[str, tuple[str, ...]] = {e.id: (e.name, *e.aliases) for e in ex.entities}
-        starts, mentions = _spans(ex)
-        for claim in ex.claims:
-            spans = tuple((s - claim.start, e - claim.start, iri)
-                          for s, e, iri in mentions[bisect_left(starts, claim.start):bisect_left(starts, claim.end)]
-                          if e <= claim.end)
+        spans_of = iter(()) if given is not None else _claim_spans(ex)
+        for j, claim in enumerate(ex.claims):
+            if given is not None:
+                key, line = given[j]
+                spans: tuple[tuple[int, int, str], ...] = ()
+            else:
+                _claim, spans = next(spans_of)
+                key, line = input_key(claim, spans), ""
             named: list[str] = []
             for ref in (claim.reported_by, claim.attributed_to):
                 if ref is not None:
                     named.extend((ref.name, *names.get(ref.id, ())))
             credit = tuple(dict.fromkeys(named))
-            key = input_key(claim, spans)
             k = seen.get(key)
             if k is None:
                 k = seen[key] = len(keys)
@@ -171,9 +205,10 @@ def _collect(extractions: Sequence[Extraction], old: ClusterState,
                     uid = old.units[o]
                     rows.setdefault(uid, o)
                 else:
-                    f = claim_features(claim.text, entity_spans=spans, about=claim.about,
-                                       negated=claim.modality == "negated")
-                    uid = unit_id(features_line(f))
+                    f = features_from_json(json.loads(line)) if line else _features(claim, spans)
+                    if not line:
+                        line = features_line(f)
+                    uid = unit_id(line)
                     if uid not in rows:
                         rows[uid] = n_old + fresh.add(f)
                 input_unit.append(uid)
@@ -288,8 +323,8 @@ def _records(table: ClaimTable, units: Units, groups: Sequence[Sequence[int]], e
         cluster_ids.append(cid)
         records.append((cid, texts[of_input[best]], members, n_docs, key))
     if missing:
-        involved = sorted({int(table.doc[i]) for claim_idx in missing.values() for i in claim_idx})
-        near = NearDuplicates({table.docs[d].iri: table.docs[d].text for d in involved}, p.independence)
+        involved = {int(table.doc[i]) for claim_idx in missing.values() for i in claim_idx}
+        near = NearDuplicates(_Texts({table.docs[d].iri: table.docs[d] for d in involved}), p.independence)
         for key, claim_idx in missing.items():  # ``independent_count`` reads the texts through ``near``
             known[key] = independent_count([_source(table, i) for i in claim_idx], near)
         del near
@@ -311,6 +346,22 @@ def _records(table: ClaimTable, units: Units, groups: Sequence[Sequence[int]], e
     return clusters
 
 
+class _Texts(Mapping[str, str]):
+    """Document IRI -> text, decompressed on access (``NearDuplicates`` reads each once: one text at a time)."""
+
+    def __init__(self, docs: dict[str, DocumentInfo]) -> None:
+        self._docs = docs
+
+    def __getitem__(self, iri: str) -> str:
+        return self._docs[iri].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
 def _source(table: ClaimTable, i: int) -> Source:
     """The source of claim ``i`` for ``independent_count`` (without its text: that is in ``NearDuplicates``)."""
     doc = table.docs[int(table.doc[i])]
@@ -328,4 +379,13 @@ def _sources_key(table: ClaimTable, claim_idx: Sequence[int]) -> str:
     return hashlib.sha1("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-__all__ = ["CLUSTER_DIR", "ClaimTable", "ClusterParams", "DocumentInfo", "cluster_claims", "input_key"]
+__all__ = [
+    "CLUSTER_DIR",
+    "ClaimInputs",
+    "ClaimTable",
+    "ClusterParams",
+    "DocumentInfo",
+    "claim_inputs",
+    "cluster_claims",
+    "input_key",
+]

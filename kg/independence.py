@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -233,26 +234,29 @@ class NearDuplicates:
     other: only such pairs are compared. Exact (the same verdicts as :func:`near_duplicate`), and close to linear
     when documents share little beyond common phrases."""
 
-    def __init__(self, texts: dict[str, str], params: IndependenceParams | None = None) -> None:
+    def __init__(self, texts: Mapping[str, str], params: IndependenceParams | None = None) -> None:
+        """``texts``: document id -> text, each read once (a mapping that makes texts on access keeps only one
+        at a time)."""
         self.params = p = params or IndependenceParams()
         self._share = min(p.jaccard, p.containment)
         # sorted arrays rather than sets of Python ints: 8 bytes a shingle instead of ~60 (10,000 documents of
-        # 800 words: 60 MB instead of 450 MB); each document's is a slice of one array
+        # 800 words: 60 MB instead of 450 MB); each document's is a slice of one array, filled as texts are read
         self.docs = sorted(texts)
-        arrays = []
-        for d in self.docs:
+        buffer = array("q")
+        lengths = np.zeros(len(self.docs), dtype=np.int64)
+        for k, d in enumerate(self.docs):
             found = shingles(texts[d], p.shingle_size)
-            arrays.append(np.sort(np.fromiter(found, dtype=np.int64, count=len(found))))
-        lengths = np.asarray([len(a) for a in arrays], dtype=np.int64)
-        values = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
-        del arrays
-        starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+            buffer.frombytes(np.sort(np.fromiter(found, dtype=np.int64, count=len(found))).tobytes())
+            lengths[k] = len(found)
+        values = np.frombuffer(buffer, dtype=np.int64) if len(buffer) else np.zeros(0, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
         self.sets: dict[str, npt.NDArray[np.int64]] = {
-            d: values[starts[k]:starts[k + 1]] for k, d in enumerate(self.docs)}
+            d: values[start:end] for d, start, end in zip(self.docs, starts[:-1].tolist(), starts[1:].tolist(),
+                                                          strict=True)}
         # every shingle with the document holding it, sorted by shingle: the holders of a shingle are a slice
-        order = np.argsort(values, kind="stable")
+        order = np.argsort(values, kind="stable").astype(np.int32)
         self._sorted = values[order]
-        self._holders = np.repeat(np.arange(len(self.docs), dtype=np.int32), lengths)[order]
+        self._holders = (np.searchsorted(starts, order, side="right") - 1).astype(np.int32)
         del order
         self._index = {d: k for k, d in enumerate(self.docs)}
         self._candidates: dict[str, frozenset[str]] = {}

@@ -13,11 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kg.cluster_scoring
+import kg.clusters
+from kg.build_work import PackedExtractions, pack
 from kg.claim_similarity import SimilarityParams, TermWeights, claim_features, compare
 from kg.cluster_features import FeatureTable, TableWeights
 from kg.cluster_scoring import PairScorer
 from kg.cluster_state import STATE_FILE
-from kg.clusters import ClusterParams, cluster_claims
+from kg.clusters import ClusterParams, claim_inputs, cluster_claims
 from kg.independence import NearDuplicates, Source, independence, independent_count
 from kg.records import Extraction
 from tests.cite_helpers import IRIS, make_extraction
@@ -208,3 +210,20 @@ def test_fast_independent_count_equals_independence() -> None:
     for _ in range(30):
         chosen = rng.sample(sources, rng.randint(2, 20))
         assert independent_count(chosen, near) == independence(chosen).count
+
+
+def test_claim_inputs_computed_where_the_document_was_extracted_give_the_same_clusters(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(21)
+    docs = corpus(rng, 20)
+    clean = cluster_claims(docs, IRIS)
+    packed = PackedExtractions([pack(ex, claim_inputs(ex)) for ex in docs])
+    assert list(packed) == docs
+    mixed = PackedExtractions([pack(ex, claim_inputs(ex) if i % 2 else None) for i, ex in enumerate(docs)])
+    assert cluster_claims(mixed, IRIS, cache_dir=tmp_path) == clean
+
+    def no_analysis(*args: object, **kwargs: object) -> object:
+        raise AssertionError("features computed again in the build process")
+
+    monkeypatch.setattr(kg.clusters, "claim_features", no_analysis)
+    assert cluster_claims(packed, IRIS) == clean
