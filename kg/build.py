@@ -35,13 +35,14 @@ from kg.clusters import CLUSTER_DIR, cluster_claims
 from kg.config import ONTOLOGY_NS, PIPELINE_VERSION, Settings
 from kg.corpus import READERS, read_corpus
 from kg.corpus_index import INDEX_FILE, CorpusIndex, reader_signature
-from kg.cross_text import block_pieces, cross_subjects, read_block, write_cross_block
+from kg.cross_text import block_pieces, cross_subjects, listing_delta, read_block, write_cross_block
 from kg.iris import Iris
 from kg.rdf import Activity, Vocabulary
 from kg.rdf_cross import CanonicalEntity, EntityTally, ReferenceTally
 from kg.records import MODALITIES, Document, Extraction, Problem
 from kg.seed import entity_classes, load_seed, ontology_graph
 from kg.store import GRAPH_FILE, STORE_DIR, StoreLoader, full_reload, store_graphs, write_store
+from kg.store_delta import Delta
 from kg.trig import Prefixes, canonical_lines
 from kg.vocab import KG, PREFIXES
 
@@ -395,12 +396,17 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
                 keys_by_graph = {iris.document_graph(d.id): keys[d.id] for d in docs}
                 held = store_graphs(out) or {}
 
-                def held_block(iri: str) -> str | None:  # the cross graph's block the store holds now
+                def held_delta(iri: str) -> tuple[str, Delta] | None:  # from the cross block the store holds
+                    old = run.cache.cross_with_listed_digest(held.get(iri, "")) if iri == iris.cross_graph else None
+                    found = listing_delta(old, cross) if old is not None else None
+                    return (held[iri], found) if found is not None else None
+
+                def held_block(iri: str) -> str | None:  # the same, read whole (a block without a subject list)
                     digest = held.get(iri)
                     return run.cache.cross_with_digest(digest) if digest and iri == iris.cross_graph else None
 
                 update = write_store(out, digests, run.block_of(dict(special), keys_by_graph),
-                                     run.prefixes.header(), held_block)
+                                     run.prefixes.header(), held_block, held_delta)
         except BaseException:
             if loader is not None:
                 loader.abort()

@@ -37,6 +37,7 @@ from typing import Any
 from kg import __version__
 from kg.buildio import remove_stale, write_bytes, write_text
 from kg.config import PIPELINE_VERSION, Settings
+from kg.cross_text import listed_sha256
 from kg.iris import short_hash
 from kg.records import Document, Extraction, Problem
 from kg.serialize import document_to_dict, extraction_from_dict, extraction_to_dict
@@ -204,6 +205,13 @@ class Cache:
                 continue
             if hashlib.sha256(text.encode()).hexdigest() == digest:
                 return text
+        return None
+
+    def cross_with_listed_digest(self, digest: str) -> Path | None:
+        """The cross-document block kept in the cache whose subject list records SHA-256 ``digest``."""
+        for path in sorted((self.root / CROSS).glob("*.trig")):
+            if digest and listed_sha256(path) == digest:
+                return path
         return None
 
     def ontology_key(self) -> str:

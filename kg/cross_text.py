@@ -32,6 +32,7 @@ from kg.iris import Iris
 from kg.rdf import Activity
 from kg.rdf_cross import CanonicalEntity, activity_lines, cluster_lines, entity_lines, merge_lines
 from kg.records import ClaimCluster
+from kg.store_delta import Delta
 from kg.trig import Prefixes, nt_iri, nt_term, sort_lines
 
 SUBJECTS_SUFFIX = ".subjects"
@@ -112,7 +113,7 @@ def _previous(block: Path | None, signature: str, head: bytes) -> tuple[Iterator
     except OSError:
         return None
     first = handle.readline().rstrip("\n").split("\t")
-    if first[:1] != [signature] or len(first) != 2 or reader.read(len(head)) != head:
+    if first[:1] != [signature] or len(first) != 3 or reader.read(len(head)) != head:
         handle.close()
         reader.close()
         return None
@@ -173,7 +174,7 @@ def write_cross_block(path: Path, subjects: Sequence[Subject], prefixes: Prefixe
                 listing.append(f"{subject.key}\t{subject.fingerprint}\t{len(statement)}\n")
         write(b"}\n")
     with atomic_binary(path.with_suffix(SUBJECTS_SUFFIX)) as out:
-        out.write(f"{signature}\t{total}\n".encode())
+        out.write(f"{signature}\t{total}\t{digest.hexdigest()}\n".encode())
         out.write("".join(listing).encode())
     return CrossWritten(digest.hexdigest(), len(subjects), reused)
 
@@ -206,9 +207,84 @@ def block_pieces(path: Path, max_chars: int) -> Iterator[str]:
         yield head + carry
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A block's subject list: the writer's signature, the block's size and SHA-256, and per subject its key,
+    fingerprint, and where its statement lies in the block file (byte offset and length)."""
+
+    signature: str
+    size: int
+    sha256: str
+    subjects: list[tuple[str, str, int, int]]
+
+
+def read_listing(block: Path) -> Listing | None:
+    """The subject list beside ``block``, when it is complete and describes the block as it is on disk."""
+    try:
+        with block.with_suffix(SUBJECTS_SUFFIX).open(encoding="utf-8") as handle:
+            signature, size, sha = handle.readline().rstrip("\n").split("\t")
+            with block.open("rb") as reader:
+                offset = len(reader.readline())
+            subjects = []
+            for line in handle:
+                key, fingerprint, length = line.rstrip("\n").split("\t")
+                subjects.append((key, fingerprint, offset, int(length)))
+                offset += int(length)
+        if int(size) != block.stat().st_size or offset + len("}\n") != int(size):
+            return None
+    except (OSError, ValueError):
+        return None
+    return Listing(signature, int(size), sha, subjects)
+
+
+def listing_delta(old: Path, new: Path) -> Delta | None:
+    """The statements that differ between two blocks of the cross graph, found from their subject lists
+    (a subject whose fingerprint is unchanged has the same statement) and read from the files: no block is
+    read whole. None when either list is missing, damaged or from another writer."""
+    before, after = read_listing(old), read_listing(new)
+    if before is None or after is None or before.signature != after.signature:
+        return None
+    delta = Delta()
+    removed: list[tuple[int, int]] = []
+    added: list[tuple[int, int]] = []
+    olds, news = before.subjects, after.subjects
+    i = j = 0
+    while i < len(olds) or j < len(news):
+        if j == len(news) or (i < len(olds) and olds[i][0] < news[j][0]):
+            removed.append(olds[i][2:])
+            i += 1
+        elif i == len(olds) or news[j][0] < olds[i][0]:
+            added.append(news[j][2:])
+            j += 1
+        else:
+            if olds[i][1] == news[j][1]:
+                delta.kept += 1
+            else:
+                removed.append(olds[i][2:])
+                added.append(news[j][2:])
+            i += 1
+            j += 1
+    for path, spans, into in ((old, removed, delta.removed), (new, added, delta.added)):
+        with path.open("rb") as reader:
+            for offset, length in spans:
+                reader.seek(offset)
+                into.append(reader.read(length).decode("utf-8"))
+    return delta
+
+
+def listed_sha256(block: Path) -> str | None:
+    """The SHA-256 of ``block`` as its subject list records it (None without a list)."""
+    try:
+        with block.with_suffix(SUBJECTS_SUFFIX).open(encoding="utf-8") as handle:
+            fields = handle.readline().rstrip("\n").split("\t")
+    except OSError:
+        return None
+    return fields[2] if len(fields) == 3 else None
+
+
 def read_block(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-__all__ = ["SUBJECTS_SUFFIX", "CrossWritten", "Subject", "block_pieces", "cross_subjects", "head_line",
-           "read_block", "write_cross_block", "writer_signature"]
+__all__ = ["SUBJECTS_SUFFIX", "CrossWritten", "Listing", "Subject", "block_pieces", "cross_subjects", "head_line",
+           "listed_sha256", "listing_delta", "read_block", "read_listing", "write_cross_block", "writer_signature"]

@@ -30,7 +30,7 @@ import pyoxigraph
 
 from kg.buildio import TMP_MARK, remove_stale, tmp_path, write_text
 from kg.errors import BuildError
-from kg.store_delta import NoDelta, apply_delta, block_delta, namespaces
+from kg.store_delta import Delta, NoDelta, apply_delta, block_delta, namespaces
 from kg.trig import split_block
 
 STORE_DIR = "store"
@@ -242,7 +242,8 @@ def _replace_graph(store: pyoxigraph.Store, iri: str, new: str, old: str | None,
 
 
 def write_store(build: Path, graphs: Mapping[str, str], block: Callable[[str], str], header: str,
-                previous: Callable[[str], str | None] | None = None) -> StoreUpdate:
+                previous: Callable[[str], str | None] | None = None,
+                delta: Callable[[str], tuple[str, Delta] | None] | None = None) -> StoreUpdate:
     """Make the store hold exactly ``graphs`` (IRI -> digest of its TriG block) and point ``BUILD/store`` at it.
 
     ``block(iri)`` gives a graph's TriG block (without the prefix header). Only the graphs whose digest
@@ -250,6 +251,8 @@ def write_store(build: Path, graphs: Mapping[str, str], block: Callable[[str], s
     scratch (:class:`StoreLoader`). ``previous(iri)``, when given, may return the block a graph had in the
     previous build (None when unknown): if its digest is the one the current store holds, the graph is
     updated by the statements that differ (:mod:`kg.store_delta`) instead of removed and loaded whole.
+    ``delta(iri)``, when given, may return that difference already known, with the digest of the block it
+    was taken from: it is applied when that digest is the one the store holds (no block is read).
     """
     current = _current(build)
     changed = [iri for iri, digest in sorted(graphs.items()) if current is None or current[1].get(iri) != digest]
@@ -270,6 +273,13 @@ def write_store(build: Path, graphs: Mapping[str, str], block: Callable[[str], s
         for iri in dropped:
             store.remove_graph(pyoxigraph.NamedNode(iri))
         for iri in changed:
+            known = delta(iri) if delta is not None and iri in current[1] else None
+            if known is not None and known[0] == current[1][iri]:
+                try:
+                    apply_delta(store, iri, header, known[1])
+                    continue
+                except NoDelta:
+                    pass  # replaced whole below (which also undoes a delta applied in part)
             old = previous(iri) if previous is not None and iri in current[1] else None
             if old is not None and hashlib.sha256(old.encode()).hexdigest() != current[1][iri]:
                 old = None  # not what the store holds

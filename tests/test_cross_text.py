@@ -10,11 +10,12 @@ from pathlib import Path
 import pyoxigraph
 
 from kg.build import build_prefixes
-from kg.cross_text import SUBJECTS_SUFFIX, block_pieces, cross_subjects, write_cross_block
+from kg.cross_text import SUBJECTS_SUFFIX, block_pieces, cross_subjects, listing_delta, write_cross_block
 from kg.iris import Iris
 from kg.rdf import Activity
 from kg.rdf_cross import CanonicalEntity, cross_lines
 from kg.records import ClaimCluster, Merge
+from kg.store_delta import apply_delta
 
 IRIS = Iris()
 PREFIXES = build_prefixes(IRIS)
@@ -97,3 +98,24 @@ def test_pieces_hold_the_same_triples_as_the_whole_block(tmp_path: Path) -> None
     for piece in pieces:
         found |= set(pyoxigraph.parse(input=header + piece, format=pyoxigraph.RdfFormat.TRIG))
     assert found == whole and len(whole) > 10_000
+
+
+def test_the_difference_from_subject_lists_turns_the_old_graph_into_the_new(tmp_path: Path) -> None:
+    entities, clusters = _world(5)
+    _write(tmp_path / "a.trig", entities, clusters)
+    changed = dict(entities)
+    del changed[sorted(changed)[20]]
+    new_clusters = [dataclasses.replace(c, sources=c.sources + 1) if i % 50 == 0 else c
+                    for i, c in enumerate(clusters)]
+    _write(tmp_path / "b.trig", changed, new_clusters, previous=tmp_path / "a.trig")
+    delta = listing_delta(tmp_path / "a.trig", tmp_path / "b.trig")
+    assert delta is not None and 0 < delta.changed < 30 and delta.kept > 250
+    header = PREFIXES.header()
+    store = pyoxigraph.Store()
+    store.load(input=header + (tmp_path / "a.trig").read_text(encoding="utf-8"), format=pyoxigraph.RdfFormat.TRIG)
+    apply_delta(store, IRIS.cross_graph, header, delta)
+    fresh = pyoxigraph.Store()
+    fresh.load(input=header + (tmp_path / "b.trig").read_text(encoding="utf-8"), format=pyoxigraph.RdfFormat.TRIG)
+    assert set(store) == set(fresh)
+    (tmp_path / f"b{SUBJECTS_SUFFIX}").write_text("damaged", encoding="utf-8")
+    assert listing_delta(tmp_path / "a.trig", tmp_path / "b.trig") is None
