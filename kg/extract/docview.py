@@ -3,7 +3,7 @@
 * ``text`` — the doc's text, taken from the document (a slice at ``offset``), never rebuilt from the tokens
   (``Doc.text`` joins every token on each access);
 * ``orth``, ``lower``, ``lemma``, ``space``, ``punct``, ``alpha``, ``pos``, ``tag``, ``dep``, ``head``,
-  ``children`` — plain per-token lists, read in one pass: rules test these before they create ``Token``
+  ``children``, ``idx``, ``length`` — plain per-token lists, read with one ``Doc.to_array``: rules test these before they create ``Token``
   objects (each ``doc[i]`` builds a new Python object, each attribute a string lookup);
 * ``units`` — sentence units (kg/extract/spans.py) and, per token, the index of its unit (-1 outside any).
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from spacy.attrs import DEP, HEAD, IS_ALPHA, IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, POS, SENT_START, TAG
+from spacy.attrs import DEP, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.tokens import Doc
 
 from kg.extract.annotations import MENTIONS_KEY, VIEW_KEY
@@ -40,6 +40,8 @@ class DocView:
     children: list[list[int]]  # each token's children in text order (as ``Token.children`` gives them)
     units: list[Unit]
     unit_of: list[int]
+    idx: list[int]  # each token's character offset in ``text``
+    length: list[int]  # each token's length in characters
 
     def roots(self, first: int, last: int) -> list[int]:
         """Tokens of ``first..last`` whose head lies outside that range (or who are their own head)."""
@@ -57,8 +59,8 @@ class DocView:
         last = min(last, len(doc) - 1)
         if last < first:
             return ""
-        end = doc[last]
-        return self.text[doc[first].idx : end.idx + len(end)]
+        idx = self.idx
+        return self.text[idx[first] : idx[last] + self.length[last]]
 
 
 def made_from(doc: Doc, text: str) -> bool:
@@ -95,7 +97,7 @@ def doc_view(doc: Doc, document_text: str, offset: int = 0) -> DocView | None:
     text = doc_text(doc, document_text, offset)
     if text is None:
         return None
-    orth, lower, lemma, space, punct, alpha, pos, tag, dep, head, starts = _columns(doc)
+    orth, lower, lemma, space, punct, alpha, pos, tag, dep, head, starts, idx, length = _columns(doc)
     children: list[list[int]] = [[] for _ in head]
     for i, h in enumerate(head):
         if h != i:
@@ -105,21 +107,22 @@ def doc_view(doc: Doc, document_text: str, offset: int = 0) -> DocView | None:
     for unit in found:
         for i in range(unit.first, unit.last + 1):
             unit_of[i] = unit.index
-    view = DocView(text, offset, orth, lower, lemma, space, punct, alpha, pos, tag, dep, head, children, found, unit_of)
+    view = DocView(text, offset, orth, lower, lemma, space, punct, alpha, pos, tag, dep, head, children, found, unit_of,
+                   idx, length)
     doc.user_data[VIEW_KEY] = (len(doc), document_text, offset, view)
     return view
 
 
-_COLUMNS = [ORTH, LOWER, LEMMA, POS, TAG, DEP, IS_SPACE, IS_PUNCT, IS_ALPHA, HEAD, SENT_START]
+_COLUMNS = [ORTH, LOWER, LEMMA, POS, TAG, DEP, IS_SPACE, IS_PUNCT, IS_ALPHA, HEAD, SENT_START, IDX, LENGTH]
 _Columns = tuple[list[str], list[str], list[str], list[bool], list[bool], list[bool], list[str], list[str],
-                 list[str], list[int], list[int]]
+                 list[str], list[int], list[int], list[int], list[int]]
 
 
 def _columns(doc: Doc) -> _Columns:
     """The per-token lists of :class:`DocView` (and the sentence starts, as ``Doc.sents`` reads them) from one
     ``Doc.to_array`` call: no ``Token`` object per token; each distinct string is looked up once."""
     if len(doc) == 0:
-        return [], [], [], [], [], [], [], [], [], [], [0]
+        return [], [], [], [], [], [], [], [], [], [], [0], [], []
     arr = doc.to_array(_COLUMNS)  # unsigned: string hashes as they are; HEAD and SENT_START signed below
     strings = doc.vocab.strings
 
@@ -130,12 +133,12 @@ def _columns(doc: Doc) -> _Columns:
         return [found[h] for h in column]
 
     cols = arr.T.tolist()
-    signed = arr[:, 9:].astype("int64").T.tolist()  # head offsets; sentence starts 1, others -1 or 0
+    signed = arr[:, 9:11].astype("int64").T.tolist()  # head offsets; sentence starts 1, others -1 or 0
     head = [i + rel for i, rel in enumerate(signed[0])]
     starts = [0, *(i for i, flag in enumerate(signed[1]) if flag == 1 and i)]
     space, punct, alpha = ([bool(flag) for flag in col] for col in cols[6:9])
     return (texts(cols[0]), texts(cols[1]), texts(cols[2], fold=True), space, punct, alpha, texts(cols[3]),
-            texts(cols[4]), texts(cols[5]), head, starts)
+            texts(cols[4]), texts(cols[5]), head, starts, cols[11], cols[12])
 
 
 def _units(doc: Doc, starts: list[int], orth: list[str], space: list[bool]) -> list[Unit]:
