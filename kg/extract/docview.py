@@ -3,8 +3,8 @@
 * ``text`` — the doc's text, taken from the document (a slice at ``offset``), never rebuilt from the tokens
   (``Doc.text`` joins every token on each access);
 * ``orth``, ``lower``, ``lemma``, ``space``, ``punct``, ``alpha``, ``pos``, ``tag``, ``dep``, ``head``,
-  ``children``, ``idx``, ``length`` — plain per-token lists, read with one ``Doc.to_array``: rules test these before they create ``Token``
-  objects (each ``doc[i]`` builds a new Python object, each attribute a string lookup);
+  ``children``, ``idx``, ``length`` — plain per-token lists, read with one ``Doc.to_array``: rules test these
+  before they create ``Token`` objects (each ``doc[i]`` builds a new Python object, each attribute a string lookup);
 * ``units`` — sentence units (kg/extract/spans.py) and, per token, the index of its unit (-1 outside any).
 
 The view is cached in ``doc.user_data`` (dropped by :func:`kg.extract.annotations.forget`).
