@@ -365,6 +365,7 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
     with build_lock(out):
         remove_stale(out)
         run = _Run(options, settings, warn, info)
+        index.save(index_path)  # valid whatever happens next (each entry vouches for its own file): not in the tail
         run.problem(corpus.problems)
         if not corpus.documents:
             where = ", ".join(p.as_posix() for p in options.corpus)
@@ -417,7 +418,6 @@ def run_build(options: BuildOptions, settings: Settings, warn: Warn | None = Non
         manifest = _manifest(options, settings, docs, keys, digests, iris, summary, graph_sha256,
                              f"store.d/{update.generation}")
         write_text(out / MANIFEST_FILE, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", sync=True)
-        index.save(index_path)
         run.cache.prune(keys.values(), cross_key, run.cache.ontology_key())
     outputs = (out / GRAPH_FILE, out / STORE_DIR, out / MANIFEST_FILE)
     return BuildResult(summary=summary, outputs=outputs, seconds=time.perf_counter() - started)
