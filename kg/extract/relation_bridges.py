@@ -126,7 +126,7 @@ def _possessed_after(ctx: Context, loc: Located, mentions: list[Located], pos: i
         return loc
     nxt = mentions[pos + 1]
     text = ctx.text
-    between = text[ctx.doc[loc.last].idx + len(ctx.doc[loc.last].text) : ctx.doc[nxt.first].idx]
+    between = text[ctx.view.idx[loc.last] + ctx.view.length[loc.last] : ctx.view.idx[nxt.first]]
     if POSSESSIVE_BRIDGE.fullmatch(between):
         return nxt
     return loc
@@ -141,7 +141,7 @@ def _coordinated(ctx: Context, mentions: list[Located], pos: int) -> list[Locate
     text = ctx.text
     while pos + 1 < len(mentions):
         cur, nxt = mentions[pos], mentions[pos + 1]
-        gap = text[ctx.doc[cur.last].idx + len(ctx.doc[cur.last].text) : ctx.doc[nxt.first].idx]
+        gap = text[ctx.view.idx[cur.last] + ctx.view.length[cur.last] : ctx.view.idx[nxt.first]]
         if not COORDINATION.fullmatch(gap) or (nxt.type != cur.type and not is_a(nxt.type, [cur.type])):
             break
         found.append(nxt)
@@ -155,14 +155,14 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
     text = ctx.text
     max_chars = int(ctx.data.raw["max_bridge_chars"])
     mentions = ctx.index.in_range(unit.first, unit.last)
-    unit_start = ctx.doc[unit.first].idx
-    unit_end = ctx.doc[unit.last].idx + len(ctx.doc[unit.last].text)
+    unit_start = ctx.view.idx[unit.first]
+    unit_end = ctx.view.idx[unit.last] + ctx.view.length[unit.last]
     for pos in range(len(mentions) - 1):
         left, right0 = mentions[pos], mentions[pos + 1]
-        left_end = ctx.doc[left.last].idx + len(ctx.doc[left.last].text)
-        right_start = ctx.doc[right0.first].idx
+        left_end = ctx.view.idx[left.last] + ctx.view.length[left.last]
+        right_start = ctx.view.idx[right0.first]
         between = text[left_end:right_start]
-        if between.startswith(")") and text[ctx.doc[left.first].idx - 1 : ctx.doc[left.first].idx] == "(":
+        if between.startswith(")") and text[ctx.view.idx[left.first] - 1 : ctx.view.idx[left.first]] == "(":
             between = between[1:]  # "Center for AI Standards and Innovation (CAISI), part of ..."
         if len(between) > max_chars:
             continue
@@ -170,9 +170,9 @@ def bridge_relations(ctx: Context, unit: Unit) -> None:
         if not matching:
             continue
         right = _possessed_after(ctx, right0, mentions, pos + 1)
-        right_end = ctx.doc[right0.last].idx + len(ctx.doc[right0.last].text)
+        right_end = ctx.view.idx[right0.last] + ctx.view.length[right0.last]
         after = text[right_end:unit_end]
-        left_start = ctx.doc[left.first].idx
+        left_start = ctx.view.idx[left.first]
         before = text[max(unit_start, left_start - 80) : left_start]
         words: set[str] | None = None
         for k in matching:
@@ -209,7 +209,7 @@ def _coordinated_before(ctx: Context, mentions: list[Located], pos: int) -> list
     text = ctx.text
     while pos > 0:
         prev, cur = mentions[pos - 1], mentions[pos]
-        gap = text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[cur.first].idx]
+        gap = text[ctx.view.idx[prev.last] + ctx.view.length[prev.last] : ctx.view.idx[cur.first]]
         if not COORDINATION.fullmatch(gap) or prev.type != cur.type:
             break
         found.append(prev)

@@ -95,8 +95,9 @@ class Context:
         return False
 
     def is_question(self, unit: Unit) -> bool:
-        return self.doc[unit.last].text == "?" or (
-            self.doc[unit.last].is_punct and unit.last > unit.first and self.doc[unit.last - 1].text == "?"
+        orth = self.view.orth
+        return orth[unit.last] == "?" or (
+            self.view.punct[unit.last] and unit.last > unit.first and orth[unit.last - 1] == "?"
         )
 
     # resolution ---------------------------------------------------------

@@ -178,14 +178,14 @@ def _holders_before(ctx: Context, unit: Unit, np_first: int, plural: bool) -> li
     if not before:
         return []
     last = before[-1]
-    gap = ctx.text[ctx.doc[last.last].idx + len(ctx.doc[last.last].text) : ctx.doc[np_first].idx]
+    gap = ctx.text[ctx.view.idx[last.last] + ctx.view.length[last.last] : ctx.view.idx[np_first]]
     if not COMMA_GAP.fullmatch(gap):
         return []
     holders = [last]
     if plural:
         for prev in reversed(before[:-1]):
             cur = holders[-1]
-            between = ctx.text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[cur.first].idx]
+            between = ctx.text[ctx.view.idx[prev.last] + ctx.view.length[prev.last] : ctx.view.idx[cur.first]]
             if between.strip() not in ("and", ",", ", and", "or") or prev.type != cur.type:
                 break
             holders.append(prev)

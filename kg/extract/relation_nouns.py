@@ -60,7 +60,7 @@ def possessive_relations(ctx: Context, unit: Unit) -> None:
     nouns = ctx.data.possessed_nouns
     possessors = ctx.data.possessors
     for pos, loc in enumerate(mentions):
-        end = ctx.doc[loc.last].idx + len(ctx.doc[loc.last].text)
+        end = ctx.view.idx[loc.last] + ctx.view.length[loc.last]
         if VERSION_TAIL.match(ctx.text, end):
             continue  # "DeepSeek's R1-0528" with only "R1" recognised: the name goes on; no possessive for a part
         heads = [ctx.index.head_of(loc)]
@@ -75,7 +75,7 @@ def possessive_relations(ctx: Context, unit: Unit) -> None:
                     owners.append(owner)
         if pos > 0 and not owners and mentions[pos - 1].last < loc.first:
             prev = mentions[pos - 1]
-            between = ctx.text[ctx.doc[prev.last].idx + len(ctx.doc[prev.last].text) : ctx.doc[loc.first].idx]
+            between = ctx.text[ctx.view.idx[prev.last] + ctx.view.length[prev.last] : ctx.view.idx[loc.first]]
             if POSSESSIVE_GAP.fullmatch(between):
                 owners.append(Resolved(prev.entity, prev.first, prev.last))
         seen: set[str] = set()
