@@ -103,15 +103,16 @@ def _merged(doc: Doc, view: DocView, found: list[Unit], quoted: list[bool]) -> l
 
 def _credit(doc: Doc, view: DocView, index: MentionIndex, seed: SeedKB, first: int, last: int) -> Credit | None:
     """A parenthetical at the very end of tokens ``first..last`` that names an organisation."""
+    orth = view.orth
     end = last
-    if doc[end].text == "." and end > first and doc[end - 1].text == ")":
+    if orth[end] == "." and end > first and orth[end - 1] == ")":
         end -= 1
-    if doc[end].text != ")":
+    if orth[end] != ")":
         return None
     start = end - 1
-    while start > first and doc[start].text not in ("(", ")"):
+    while start > first and orth[start] not in ("(", ")"):
         start -= 1
-    if doc[start].text != "(" or end - start - 1 < 1:
+    if orth[start] != "(" or end - start - 1 < 1:
         return None
     if end - start - 1 > claim_lexicon().raw["credit_max_words"] or any(
         t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in doc[start + 1 : end]

@@ -368,8 +368,8 @@ def _claim(
     outlet: Ref | None,
     seed: SeedKB,
 ) -> Claim:
-    start = doc[part.first].idx + view.offset
-    end = doc[part.last].idx + len(doc[part.last].text) + view.offset
+    start = view.idx[part.first] + view.offset
+    end = view.idx[part.last] + view.length[part.last] + view.offset
     credit, credit_type = _credit_ref(cand.credit, seed)
     reported_by = credit if credit is not None and credit_type == "NewsOutlet" else outlet
     attributed: Ref | None = None
