@@ -254,9 +254,9 @@ class NearDuplicates:
             d: values[start:end] for d, start, end in zip(self.docs, starts[:-1].tolist(), starts[1:].tolist(),
                                                           strict=True)}
         # every shingle with the document holding it, sorted by shingle: the holders of a shingle are a slice
-        order = np.argsort(values, kind="stable").astype(np.int32)
+        order = np.argsort(values, kind="stable").astype(np.int32)  # int32: half the memory of argsort's int64
         self._sorted = values[order]
-        self._holders = (np.searchsorted(starts, order, side="right") - 1).astype(np.int32)
+        self._holders = np.repeat(np.arange(len(self.docs), dtype=np.int32), lengths)[order]
         del order
         self._index = {d: k for k, d in enumerate(self.docs)}
         self._candidates: dict[str, frozenset[str]] = {}
