@@ -24,7 +24,7 @@ from typing import overload
 from kg.clusters import ClaimInputs, claim_inputs
 from kg.config import Settings
 from kg.iris import Iris
-from kg.rdf import Activity, Vocabulary, check_extraction, document_lines
+from kg.rdf import Activity, Vocabulary, check_extraction, document_block
 from kg.records import Document, Extraction, Problem
 from kg.seed import SeedKB, load_seed
 from kg.serialize import extraction_to_dict
@@ -87,8 +87,7 @@ def render(ex: Extraction, ctx: RenderContext, seed: SeedKB, iris: Iris, *, reco
     that the build process does not (done where documents are extracted: in parallel)."""
     checked, problems = check_extraction(ex, ctx.vocab)
     if block is None:
-        lines = document_lines(checked, iris, ctx.activity, seed)
-        block = ctx.prefixes.trig_block(iris.document_graph(ex.document.id), lines)
+        block = document_block(checked, iris, ctx.activity, seed, ctx.prefixes)
     packed = pack(checked, claim_inputs(checked) if inputs else None)
     return Rendered(ex.document.id, cache_record(ex) if record else "", block, packed, ex.problems + problems)
 
