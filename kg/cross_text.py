@@ -32,7 +32,7 @@ from kg.iris import Iris
 from kg.rdf import Activity
 from kg.rdf_cross import CanonicalEntity, activity_lines, cluster_lines, entity_lines, merge_lines
 from kg.records import ClaimCluster
-from kg.store_delta import Delta
+from kg.store_delta import Delta, compare_sorted
 from kg.trig import Prefixes, nt_iri, nt_term, sort_lines
 
 SUBJECTS_SUFFIX = ".subjects"
@@ -245,28 +245,13 @@ def listing_delta(old: Path, new: Path) -> Delta | None:
     if before is None or after is None or before.signature != after.signature:
         return None
     delta = Delta()
-    removed: list[tuple[int, int]] = []
-    added: list[tuple[int, int]] = []
     olds, news = before.subjects, after.subjects
-    i = j = 0
-    while i < len(olds) or j < len(news):
-        if j == len(news) or (i < len(olds) and olds[i][0] < news[j][0]):
-            removed.append(olds[i][2:])
-            i += 1
-        elif i == len(olds) or news[j][0] < olds[i][0]:
-            added.append(news[j][2:])
-            j += 1
-        else:
-            if olds[i][1] == news[j][1]:
-                delta.kept += 1
-            else:
-                removed.append(olds[i][2:])
-                added.append(news[j][2:])
-            i += 1
-            j += 1
-    for path, spans, into in ((old, removed, delta.removed), (new, added, delta.added)):
+    removed, added, delta.kept = compare_sorted([s[0] for s in olds], [s[0] for s in news],
+                                                lambda i, j: olds[i][1] == news[j][1])
+    for path, listed, chosen, into in ((old, olds, removed, delta.removed), (new, news, added, delta.added)):
         with path.open("rb") as reader:
-            for offset, length in spans:
+            for k in chosen:
+                offset, length = listed[k][2:]
                 reader.seek(offset)
                 into.append(reader.read(length).decode("utf-8"))
     return delta

@@ -15,7 +15,7 @@ caller replaces the graph whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -83,23 +83,36 @@ def block_delta(old: str, new: str, ns: dict[str, str]) -> Delta:
     for keys in (old_keys, new_keys):
         if any(a >= b for a, b in pairwise(keys)):
             raise NoDelta("subjects out of order")
+    removed, added, delta.kept = compare_sorted(old_keys, new_keys, lambda i, j: olds[i] == news[j])
+    delta.removed = [olds[i] for i in removed]
+    delta.added = [news[j] for j in added]
+    return delta
+
+
+def compare_sorted(old_keys: Sequence[str], new_keys: Sequence[str],
+                   same: Callable[[int, int], bool]) -> tuple[list[int], list[int], int]:
+    """Two lists of subjects in sorted order, walked side by side: the indexes of the old ones to remove (gone,
+    or ``same(i, j)`` false), of the new ones to add (new, or changed), and how many are unchanged."""
+    removed: list[int] = []
+    added: list[int] = []
+    kept = 0
     i = j = 0
-    while i < len(olds) or j < len(news):
-        if j == len(news) or (i < len(olds) and old_keys[i] < new_keys[j]):
-            delta.removed.append(olds[i])
+    while i < len(old_keys) or j < len(new_keys):
+        if j == len(new_keys) or (i < len(old_keys) and old_keys[i] < new_keys[j]):
+            removed.append(i)
             i += 1
-        elif i == len(olds) or new_keys[j] < old_keys[i]:
-            delta.added.append(news[j])
+        elif i == len(old_keys) or new_keys[j] < old_keys[i]:
+            added.append(j)
             j += 1
         else:
-            if olds[i] == news[j]:
-                delta.kept += 1
+            if same(i, j):
+                kept += 1
             else:
-                delta.removed.append(olds[i])
-                delta.added.append(news[j])
+                removed.append(i)
+                added.append(j)
             i += 1
             j += 1
-    return delta
+    return removed, added, kept
 
 
 def _batches(stmts: list[str], head: str) -> Iterator[str]:
@@ -129,4 +142,5 @@ def apply_delta(store: pyoxigraph.Store, graph: str, header: str, delta: Delta) 
         store.load(input=header + text, format=pyoxigraph.RdfFormat.TRIG)
 
 
-__all__ = ["Delta", "NoDelta", "apply_delta", "block_delta", "namespaces", "statements", "subject_key"]
+__all__ = ["Delta", "NoDelta", "apply_delta", "block_delta", "compare_sorted", "namespaces", "statements",
+           "subject_key"]

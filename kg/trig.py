@@ -230,16 +230,16 @@ def subject_runs(lines: Iterable[str]) -> Iterator[Statement]:
     subject: str | None = None
     groups: dict[str, list[str]] = {}
     for line in lines:
-        s, p, rest = line.split(" ", 2)
+        s, p, o = split_line(line)
         if s != subject:
             if subject is not None:
                 yield subject, groups
             subject, groups = s, {}
         found = groups.get(p)
         if found is None:
-            groups[p] = [rest[:-2]]
+            groups[p] = [o]
         else:
-            found.append(rest[:-2])
+            found.append(o)
     if subject is not None:
         yield subject, groups
 
