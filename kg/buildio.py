@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import IO
 
@@ -116,6 +118,17 @@ def atomic_binary(path: Path, *, sync: bool = False) -> Iterator[IO[bytes]]:
             os.fsync(handle.fileno())
 
 
+def code_digest(head: str, modules: Iterable[str]) -> str:
+    """SHA-256 (hex) of ``head`` and the source of ``modules`` (paths inside the ``kg`` package, in the order
+    given): what a cached result is tied to, so that a change to the code that made it discards it."""
+    digest = hashlib.sha256(head.encode())
+    package = resources.files("kg")
+    for name in modules:
+        digest.update(f"{name}\0".encode())
+        digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
 def write_text(path: Path, text: str, *, sync: bool = False) -> None:
     with atomic_text(path, sync=sync) as handle:
         handle.write(text)
@@ -145,5 +158,5 @@ def remove_stale(folder: Path) -> int:
     return removed
 
 
-__all__ = ["BUILD_NAMES", "atomic_binary", "atomic_text", "build_lock", "check_output", "remove_stale", "tmp_path",
-           "write_bytes", "write_text"]
+__all__ = ["BUILD_NAMES", "atomic_binary", "atomic_text", "build_lock", "check_output", "code_digest", "remove_stale",
+           "tmp_path", "write_bytes", "write_text"]

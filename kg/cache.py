@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import __version__
-from kg.buildio import remove_stale, write_bytes, write_text
+from kg.buildio import code_digest, remove_stale, write_bytes, write_text
 from kg.config import PIPELINE_VERSION, Settings
 from kg.cross_text import listed_sha256
 from kg.iris import short_hash
@@ -73,11 +73,7 @@ def document_digest(doc: Document) -> str:
 
 def packing_digest() -> str:
     """A digest of the code that makes a document's packed checked extraction (records, the check, the packing)."""
-    digest = hashlib.sha256(f"{RDF_VERSION}\0{__version__}\0".encode())
-    package = resources.files("kg")
-    for name in ("records.py", "rdf.py", "build_work.py"):
-        digest.update(package.joinpath(name).read_bytes())
-    return digest.hexdigest()[:8]
+    return code_digest(f"{RDF_VERSION}\0{__version__}\0", ("records.py", "rdf.py", "build_work.py"))[:8]
 
 
 @dataclass(frozen=True)
@@ -188,12 +184,12 @@ class Cache:
 
     def load_cross(self, key: str) -> str | None:
         try:
-            return (self.root / CROSS / f"{key}.trig").read_text(encoding="utf-8")
+            return self.cross_path(key).read_text(encoding="utf-8")
         except (FileNotFoundError, UnicodeDecodeError):
             return None
 
     def save_cross(self, key: str, block: str) -> None:
-        write_text(self.root / CROSS / f"{key}.trig", block)
+        write_text(self.cross_path(key), block)
 
     def cross_with_digest(self, digest: str) -> str | None:
         """The cross-document (or ontology) block kept in the cache whose SHA-256 is ``digest``, if any (the

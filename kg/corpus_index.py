@@ -15,7 +15,6 @@ give (a digest of ``kg/corpus.py`` and ``kg/ingest/``, the size and page limits)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import __version__
-from kg.buildio import write_text
+from kg.buildio import code_digest, write_text
 from kg.ingest.common import Draft, Parsed
 from kg.records import Problem
 
@@ -53,16 +52,9 @@ def racy(key: StatKey | None, read_at_ns: int) -> bool:
 
 def reader_signature(max_file_bytes: int, max_pdf_pages: int) -> str:
     """A digest of what decides a reader's result besides the file: the reader code and its limits."""
-    digest = hashlib.sha256(f"{INDEX_VERSION}\0{__version__}\0{max_file_bytes}\0{max_pdf_pages}\0".encode())
-    package = resources.files("kg")
-    for name in ("corpus.py", "corpus_index.py"):
-        digest.update(package.joinpath(name).read_bytes())
-    ingest = package.joinpath("ingest")
-    for entry in sorted(ingest.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".py"):
-            digest.update(f"{entry.name}\0".encode())
-            digest.update(entry.read_bytes())
-    return digest.hexdigest()[:24]
+    ingest = sorted(e.name for e in resources.files("kg").joinpath("ingest").iterdir() if e.name.endswith(".py"))
+    return code_digest(f"{INDEX_VERSION}\0{__version__}\0{max_file_bytes}\0{max_pdf_pages}\0",
+                       ["corpus.py", "corpus_index.py", *(f"ingest/{name}" for name in ingest)])[:24]
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,11 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from importlib import resources
 from pathlib import Path
 
 from rdflib.term import URIRef
 
-from kg.buildio import atomic_binary
+from kg.buildio import atomic_binary, code_digest
 from kg.iris import Iris
 from kg.rdf import Activity
 from kg.rdf_cross import CanonicalEntity, activity_lines, cluster_lines, entity_lines, merge_lines
@@ -83,11 +82,8 @@ def cross_subjects(entities: dict[str, CanonicalEntity], clusters: Sequence[Clai
 
 
 def writer_signature(prefixes: Prefixes, graph: str) -> str:
-    digest = hashlib.sha256(f"{prefixes.header()}\0{graph}\0".encode())
-    package = resources.files("kg")
-    for name in ("cross_text.py", "rdf_cross.py", "trig.py", "vocab.py", "iris.py"):
-        digest.update(package.joinpath(name).read_bytes())
-    return digest.hexdigest()[:24]
+    return code_digest(f"{prefixes.header()}\0{graph}\0",
+                       ("cross_text.py", "rdf_cross.py", "trig.py", "vocab.py", "iris.py"))[:24]
 
 
 def head_line(prefixes: Prefixes, graph: str) -> str:
